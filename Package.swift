@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "labelmill",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "labelmill", targets: ["labelmill"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries from Debian: libpng-dev, libturbojpeg0-dev, libinotifytools0-dev.
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
+        // Calls that may longjmp (libpng, libjpeg) stay in C and return codes.
+        .target(name: "CShims", dependencies: ["CLibPNG", "CTurboJPEG"]),
+        .target(name: "LabelmillCore"),
+        .target(
+            name: "LabelmillFS",
+            dependencies: [
+                "LabelmillCore", "CShims", "CInotifyTools",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "LabelmillDaemon",
+            dependencies: [
+                "LabelmillCore", "LabelmillFS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "labelmill",
+            dependencies: [
+                "LabelmillCore", "LabelmillFS", "LabelmillDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "LabelmillCoreTests", dependencies: ["LabelmillCore"]),
+        .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore"]),
+        .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabelmillCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

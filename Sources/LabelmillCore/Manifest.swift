@@ -1,0 +1,97 @@
+/// The labeling task of a project (SPEC section 2).
+public enum TaskKind: String, Sendable, CaseIterable, Codable {
+    case multiClass = "multi-class"
+    case multiLabel = "multi-label"
+    case bbox
+    case polygon
+
+    /// Classification tasks label images with `tags`; the others with `regions`.
+    public var isClassification: Bool { self == .multiClass || self == .multiLabel }
+}
+
+/// Where a page is in its life (SPEC section 3).
+public enum PageStatus: String, Sendable, CaseIterable {
+    case open, submitted, rejected, done
+}
+
+public struct Point: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public init(x: Double, y: Double) { self.x = x; self.y = y }
+}
+
+public struct Box: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
+}
+
+/// A marked area of an image: a box or a polygon, with one tag.
+public struct Region: Sendable, Equatable {
+    public enum Shape: Sendable, Equatable {
+        case box(Box)
+        case polygon([Point])
+    }
+    public var tag: String
+    public var shape: Shape
+    public init(tag: String, shape: Shape) { self.tag = tag; self.shape = shape }
+}
+
+/// One error of a rejected page, positioned in page.json as rewritten.
+public struct PageError: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
+    public var pointer: String
+    public var message: String
+    public init(line: Int, column: Int, pointer: String, message: String) {
+        self.line = line; self.column = column; self.pointer = pointer; self.message = message
+    }
+}
+
+/// One image of a page. `file`, `width`, `height`, `source` and `sha256` are the
+/// daemon's; `tags` (classification) or `regions` (bbox, polygon) are the labels.
+public struct PageImage: Sendable, Equatable {
+    public var file: String
+    public var width: Int
+    public var height: Int
+    public var source: String
+    public var sha256: String
+    public var tags: [String]?
+    public var regions: [Region]?
+    public var comment: String?
+
+    public init(file: String, width: Int, height: Int, source: String, sha256: String,
+                tags: [String]? = nil, regions: [Region]? = nil, comment: String? = nil) {
+        self.file = file; self.width = width; self.height = height; self.source = source
+        self.sha256 = sha256; self.tags = tags; self.regions = regions; self.comment = comment
+    }
+}
+
+/// The content of one page.json (SPEC section 3).
+public struct PageManifest: Sendable, Equatable {
+    /// Relative path from the page folder to `Watch/page.schema.json`.
+    public var schema: String
+    public var project: String
+    public var page: String
+    public var revision: Int
+    public var task: TaskKind
+    public var tags: [String]
+    public var status: PageStatus
+    public var images: [PageImage]
+    public var comment: String?
+    /// The labeler holding the page, when one does.
+    public var assignedTo: String?
+    public var errors: [PageError]?
+
+    public init(schema: String, project: String, page: String, revision: Int, task: TaskKind,
+                tags: [String], status: PageStatus, images: [PageImage], comment: String? = nil,
+                assignedTo: String? = nil, errors: [PageError]? = nil) {
+        self.schema = schema; self.project = project; self.page = page; self.revision = revision
+        self.task = task; self.tags = tags; self.status = status; self.images = images
+        self.comment = comment; self.assignedTo = assignedTo; self.errors = errors
+    }
+}
