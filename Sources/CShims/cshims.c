@@ -13,3 +13,7 @@
 int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_NOREPLACE);
 }
+
+int lm_syncfs(int fd) {
+    return syncfs(fd);
+}

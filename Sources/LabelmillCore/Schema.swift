@@ -1,1 +1,1 @@
-// placeholder
+public enum PageSchema { public static let text = "{}\n" }

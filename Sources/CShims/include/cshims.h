@@ -33,4 +33,7 @@ int lm_check_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, l
 /* renameat2(RENAME_NOREPLACE): fails with EEXIST instead of overwriting. */
 int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
+/* syncfs(2): flush the whole file system holding fd. */
+int lm_syncfs(int fd);
+
 #endif

@@ -1,0 +1,181 @@
+import LabelmillCore
+import LabelmillFS
+import Logging
+
+/// The daemon's work, one pass at a time: ingest, page, validate, move.
+/// Not thread-safe: one task owns it. Time comes from `now`, so tests can
+/// drive it with a mock clock.
+public final class Engine {
+    public let workspace: Workspace
+    let logger: Logger
+    let now: () -> Double
+    /// How long an inbox file must stay unchanged before it is taken (watch mode).
+    public var settleSeconds: Double = 1.0
+    /// How long a page.json must stay unchanged before a submission is read.
+    public var pageSettleSeconds: Double = 0.3
+    var projects: [String: ProjectState] = [:]
+
+    public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double) {
+        self.workspace = workspace
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Creates the fixed folders and the schema file.
+    public func prepare() throws(FileSystemError) {
+        for dir in [workspace.inboxRoot, workspace.watchRoot, workspace.outboxRoot, workspace.staging] {
+            try FileSystem.makeDirectories(dir)
+        }
+        let schema = Array(PageSchema.text.utf8)
+        if (try? FileSystem.read(workspace.schemaFile).bytes) != schema {
+            try FileSystem.writeAtomically(workspace.schemaFile, schema)
+        }
+        // Anything left in staging is a page that never reached the queue.
+        for entry in FileSystem.names(workspace.staging) {
+            try FileSystem.removeTree(Path.join(workspace.staging, entry))
+        }
+    }
+
+    /// One pass over every project. `once`: take files without waiting for them
+    /// to settle (a short recheck instead) and flush partial pages.
+    public func pass(once: Bool) {
+        refreshProjects()
+        for name in projects.keys.sorted() {
+            guard let project = projects[name], project.settings != nil else { continue }
+            runGuarded(project) { () throws(FileSystemError) in
+                try ingest(project, once: once)
+                try buildPages(project, flushAll: once)
+                try reviewPages(project, once: once)
+            }
+        }
+    }
+
+    /// Runs a step; a full disk is waited out by the caller's next pass, other
+    /// errors are logged with the project and skipped.
+    func runGuarded(_ project: ProjectState, _ body: () throws(FileSystemError) -> Void) {
+        do { try body() } catch {
+            if error.isNoSpace {
+                project.waitingForSpace = true
+                logger.warning("disk full; waiting to retry", metadata: ["project": "\(project.name)", "error": "\(error)"])
+            } else {
+                logger.error("\(error)", metadata: ["project": "\(project.name)"])
+            }
+            return
+        }
+        project.waitingForSpace = false
+    }
+
+    /// Whether any project is waiting for disk space (the caller backs off).
+    public var waitingForSpace: Bool { projects.values.contains { $0.waitingForSpace } }
+
+    /// Reads every project's settings; a bad project.json is reported once per
+    /// change and that project skipped until fixed.
+    func refreshProjects() {
+        let names = FileSystem.names(workspace.inboxRoot)
+        for name in names where FileSystem.isDirectory(workspace.inbox(name)) {
+            if let problem = Names.nameProblem(name, what: "project") {
+                if projects[name] == nil {
+                    logger.error("skipping folder: \(problem)", metadata: ["project": "\(name)"])
+                    projects[name] = ProjectState(name: name)
+                }
+                continue
+            }
+            let project = projects[name] ?? {
+                let p = ProjectState(name: name)
+                projects[name] = p
+                return p
+            }()
+            loadSettings(project)
+        }
+    }
+
+    func loadSettings(_ project: ProjectState) {
+        let file = workspace.settingsFile(project.name)
+        let status = FileSystem.status(file)
+        if let status, let seen = project.settingsStatus, status.sameVersion(as: seen) { return }
+        project.settingsStatus = status
+        let previous = project.settings
+        guard status != nil else {
+            project.settings = nil
+            report(project, "\(file): missing; create it with `labelmill project create \(project.name) --task multi-class --tags A,B`")
+            return
+        }
+        do {
+            let bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes
+            let settings = try ProjectSettings(bytes: bytes)
+            if let previous, let problem = settings.tagChangeError(from: previous.tags, used: Set(previous.tags)) {
+                report(project, "\(file): \(problem); keeping the previous tags")
+                project.settings = previous
+                return
+            }
+            if project.settings == nil { try loadCopies(project) }
+            project.settings = settings
+            try prepareProjectFolders(project)
+            logger.info("project ready", metadata: ["project": "\(project.name)", "task": "\(settings.task.rawValue)", "tags": "\(settings.tags.count)"])
+        } catch let error as SettingsError {
+            project.settings = nil
+            report(project, "\(file): \(error.description); fix the file, the project is skipped until then")
+        } catch {
+            project.settings = nil
+            report(project, "\(file): \(error)")
+        }
+    }
+
+    func report(_ project: ProjectState, _ message: String) {
+        project.settingsError = message
+        logger.error("\(message)", metadata: ["project": "\(project.name)"])
+    }
+
+    func prepareProjectFolders(_ project: ProjectState) throws(FileSystemError) {
+        let p = project.name
+        for dir in [workspace.queue(p), workspace.labelers(p), workspace.conflicts(p), workspace.rejected(p), workspace.copies(p)] {
+            try FileSystem.makeDirectories(dir)
+        }
+        if let text = try? FileSystem.read(workspace.instructions(p), maxBytes: 1 << 24).bytes {
+            let target = Path.join(workspace.watch(p), "INSTRUCTIONS.md")
+            if (try? FileSystem.read(target).bytes) != text { try FileSystem.writeAtomically(target, text) }
+        }
+    }
+
+    func emit(_ event: Event) {
+        let line = JSONWriter.compact(event.json) + "\n"
+        do { try FileSystem.append(workspace.events(event.project), line) } catch {
+            logger.error("cannot record event: \(error)", metadata: ["project": "\(event.project)"])
+        }
+    }
+}
+
+/// What the daemon keeps in memory about one project.
+final class ProjectState {
+    let name: String
+    var settings: ProjectSettings?
+    var settingsStatus: FileStatus?
+    var settingsError: String?
+    var waitingForSpace = false
+    /// The daemon's copy of every page it made, by page id.
+    var copies: [String: PageManifest] = [:]
+    /// SHA-256 of every image paged in this project -> (page, file).
+    var index: [String: (page: String, file: String)] = [:]
+    var nextNumber = 1
+    /// Images checked and waiting to fill a page.
+    var pending: [AcceptedImage] = []
+    /// Last time the inbox changed (new, changed or taken files).
+    var lastInboxActivity: Double = 0
+    /// Inbox files seen but not yet settled: path -> (status, since).
+    var settling: [[UInt8]: (status: FileStatus, since: Double)] = [:]
+    /// page.json versions already handled, by page folder.
+    var handled: [String: FileStatus] = [:]
+
+    init(name: String) { self.name = name }
+}
+
+/// An inbox image that passed every check, waiting for its page.
+struct AcceptedImage {
+    var rawPath: [UInt8]
+    var name: String
+    var source: String
+    var status: FileStatus
+    var sha256: String
+    var width: Int
+    var height: Int
+}

@@ -1,0 +1,120 @@
+import LabelmillCore
+import LabelmillFS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Engine {
+    /// The largest file taken (SPEC section 6).
+    static let maxFileBytes: Int64 = 1 << 30
+
+    /// Takes the finished files of a project's inbox: each settled file is
+    /// checked and hashed, then queued for a page or refused with a reason.
+    func ingest(_ project: ProjectState, once: Bool) throws(FileSystemError) {
+        let items = InboxScanner.scan(workspace.inbox(project.name))
+        let t = now()
+        var ready: [InboxItem] = []
+        var present = Set<[UInt8]>()
+        let pendingPaths = Set(project.pending.map(\.rawPath))
+        for item in items {
+            present.insert(item.rawPath)
+            if pendingPaths.contains(item.rawPath) { continue }
+            if once {
+                ready.append(item)
+                continue
+            }
+            // Watch mode: a file is taken once its size and time held for settleSeconds.
+            if let seen = project.settling[item.rawPath], seen.status.sameVersion(as: item.status) {
+                if t - seen.since >= settleSeconds { ready.append(item) }
+            } else {
+                project.settling[item.rawPath] = (item.status, t)
+                project.lastInboxActivity = t
+            }
+        }
+        project.settling = project.settling.filter { present.contains($0.key) }
+        // A queued image that vanished from the inbox before its page was built is dropped from the plan.
+        project.pending.removeAll { !present.contains($0.rawPath) }
+        if ready.isEmpty { return }
+        if once {
+            // The short recheck of --once: sizes and times must hold across it.
+            usleep(50_000)
+        }
+        for item in ready {
+            guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else {
+                project.settling[item.rawPath] = nil
+                continue
+            }
+            try take(item, into: project)
+            project.settling[item.rawPath] = nil
+            project.lastInboxActivity = t
+        }
+    }
+
+    /// Checks one settled inbox file and queues or refuses it.
+    func take(_ item: InboxItem, into project: ProjectState) throws(FileSystemError) {
+        guard let name = item.name, String(validating: item.rawPath, as: UTF8.self) != nil else {
+            return try refuse(item, in: project, reason: "the file name (or a folder above it) is not valid UTF-8 (shown here with %XX escapes); rename it using UTF-8 and drop it again")
+        }
+        switch item.status.kind {
+        case .regular: break
+        case .symlink:
+            return try refuse(item, in: project, reason: "a symbolic link; labelmill never follows links: copy the image itself into the inbox")
+        case .fifo:
+            return try refuse(item, in: project, reason: "a FIFO (named pipe), not an image file")
+        case .device:
+            return try refuse(item, in: project, reason: "a device file, not an image file")
+        case .socket, .other, .directory:
+            return try refuse(item, in: project, reason: "not a regular file")
+        }
+        if item.status.size > Self.maxFileBytes {
+            return try refuse(item, in: project, reason: "the file is \(item.status.size) bytes, over the 1 GiB limit")
+        }
+        let read: (bytes: [UInt8], status: FileStatus)
+        do { read = try FileSystem.read(rawPath: item.rawPath, maxBytes: Self.maxFileBytes) } catch {
+            if error.isNotFound { return }  // gone meanwhile: nothing to do
+            if error.errno == ELOOP || error.errno == ENXIO {
+                return try refuse(item, in: project, reason: "not a regular file")
+            }
+            throw error
+        }
+        // Still being written: try again on a later pass.
+        guard read.status.sameVersion(as: item.status) else { return }
+        let facts: ImageFacts
+        switch read.bytes.withUnsafeBytes({ ImageProbe.inspect($0) }) {
+        case .failure(let refusal): return try refuse(item, in: project, reason: refusal.reason)
+        case .success(let f): facts = f
+        }
+        let sha = Hashing.sha256(read.bytes)
+        if let original = project.index[sha] {
+            if try isLeftover(item, original: original, in: project) { return }
+            return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
+        }
+        if let twin = project.pending.first(where: { $0.sha256 == sha }) {
+            return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) was dropped as \"\(twin.source)\"")
+        }
+        project.pending.append(AcceptedImage(rawPath: item.rawPath, name: name, source: item.source, status: item.status,
+                                             sha256: sha, width: facts.width, height: facts.height))
+    }
+
+    /// An inbox file that is a hard link of an image already paged: the daemon
+    /// stopped between building the page and removing the original. Finish that.
+    func isLeftover(_ item: InboxItem, original: (page: String, file: String), in project: ProjectState) throws(FileSystemError) -> Bool {
+        guard item.status.links > 1 else { return false }
+        let copyImage = Path.join(workspace.copies(project.name), original.page, original.file)
+        guard let copy = FileSystem.status(copyImage), copy.inode == item.status.inode, copy.device == item.status.device else { return false }
+        try FileSystem.remove(rawPath: item.rawPath)
+        return true
+    }
+
+    /// Moves a refused input to `Outbox/<project>/rejected/` with NAME.reason.txt.
+    func refuse(_ item: InboxItem, in project: ProjectState, reason: String) throws(FileSystemError) {
+        let rejected = workspace.rejected(project.name)
+        try FileSystem.makeDirectories(rejected)
+        let base = item.name ?? RawName.escaped(item.rawName)
+        let target = try FileSystem.moveKeepingBoth(rawFrom: item.rawPath, to: Path.join(rejected, base))
+        let text = "\(item.source): \(reason)\n"
+        try FileSystem.writeAtomically(target + ".reason.txt", Array(text.utf8), durable: false)
+        logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
+        emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
+    }
+}

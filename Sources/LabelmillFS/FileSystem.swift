@@ -1,0 +1,385 @@
+import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed system call, with the path and what we were doing, in plain words.
+public struct FileSystemError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var errno: Int32
+
+    public init(_ operation: String, _ path: String, errno: Int32 = Glibc.errno) {
+        self.operation = operation
+        self.path = path
+        self.errno = errno
+    }
+
+    /// The disk or the quota is full: wait and retry, drop nothing.
+    public var isNoSpace: Bool { errno == ENOSPC || errno == EDQUOT }
+    public var isNotFound: Bool { errno == ENOENT }
+    public var isExists: Bool { errno == EEXIST || errno == ENOTEMPTY }
+
+    public var description: String {
+        "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
+    }
+}
+
+/// What `lstat` says about one path (never following a symlink).
+public struct FileStatus: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case regular, directory, symlink, fifo, device, socket, other }
+    public var kind: Kind
+    public var size: Int64
+    /// Modification time in nanoseconds since the epoch.
+    public var mtime: Int64
+    public var inode: UInt64
+    public var device: UInt64
+    public var links: Int
+
+    init(_ s: stat) {
+        switch s.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        case S_IFIFO: kind = .fifo
+        case S_IFCHR, S_IFBLK: kind = .device
+        case S_IFSOCK: kind = .socket
+        default: kind = .other
+        }
+        size = Int64(s.st_size)
+        mtime = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        inode = UInt64(s.st_ino)
+        device = UInt64(s.st_dev)
+        links = Int(s.st_nlink)
+    }
+
+    /// Same file, same content as far as the inode tells.
+    public func sameVersion(as other: FileStatus) -> Bool {
+        inode == other.inode && device == other.device && size == other.size && mtime == other.mtime
+    }
+}
+
+/// One entry of a directory. `name` is nil when the raw name is not valid UTF-8.
+public struct DirectoryEntry: Sendable {
+    public var rawName: [UInt8]
+    public var name: String?
+    public var isDirectory: Bool?
+
+    /// A printable name: invalid bytes shown as %XX.
+    public var displayName: String { name ?? RawName.escaped(rawName) }
+}
+
+public enum RawName {
+    /// Percent-escapes the bytes of a name that is not valid UTF-8 (and `%` itself).
+    public static func escaped(_ bytes: [UInt8]) -> String {
+        if let s = String(validating: bytes, as: UTF8.self), !s.contains("%") { return s }
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            // Keep valid multi-byte sequences; escape stray bytes.
+            var decoded = false
+            for len in 1...4 where i + len <= bytes.count {
+                if let s = String(validating: bytes[i..<i + len], as: UTF8.self), s != "%" {
+                    out += s; i += len; decoded = true; break
+                }
+            }
+            if !decoded { out += String(format2: bytes[i]); i += 1 }
+        }
+        return out
+    }
+}
+
+extension String {
+    init(format2 byte: UInt8) {
+        let hex = String(byte, radix: 16, uppercase: true)
+        self = "%" + (hex.count == 1 ? "0" + hex : hex)
+    }
+}
+
+/// The file-system calls the daemon and commands use. Every write is atomic
+/// (temp file in the same folder, fsync, rename, fsync of the folder) and no
+/// call follows a symlink.
+public enum FileSystem {
+    public static func status(_ path: String) -> FileStatus? {
+        var s = stat()
+        guard lstat(path, &s) == 0 else { return nil }
+        return FileStatus(s)
+    }
+
+    public static func status(rawPath: [UInt8]) -> FileStatus? {
+        var s = stat()
+        let rc = (rawPath + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { lstat($0.baseAddress!, &s) }
+        }
+        guard rc == 0 else { return nil }
+        return FileStatus(s)
+    }
+
+    public static func exists(_ path: String) -> Bool { status(path) != nil }
+
+    public static func isDirectory(_ path: String) -> Bool { status(path)?.kind == .directory }
+
+    /// Lists a directory without following symlinks; `.` and `..` left out.
+    public static func list(_ path: String) throws(FileSystemError) -> [DirectoryEntry] {
+        try list(rawPath: Array(path.utf8))
+    }
+
+    public static func list(rawPath: [UInt8]) throws(FileSystemError) -> [DirectoryEntry] {
+        guard let dir = rawPath.withCString({ opendir($0) }) else { throw FileSystemError("list", RawName.escaped(rawPath)) }
+        defer { closedir(dir) }
+        var entries: [DirectoryEntry] = []
+        while let ent = readdir(dir) {
+            let raw: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { buf in
+                Array(buf.prefix { $0 != 0 })
+            }
+            if raw == [46] || raw == [46, 46] { continue }
+            let type = ent.pointee.d_type
+            let isDir: Bool? = type == UInt8(DT_UNKNOWN) ? nil : type == UInt8(DT_DIR)
+            entries.append(DirectoryEntry(rawName: raw, name: String(validating: raw, as: UTF8.self), isDirectory: isDir))
+        }
+        return entries
+    }
+
+    /// Names of the entries of a directory that have valid names; [] when it does not exist.
+    public static func names(_ path: String) -> [String] {
+        ((try? list(path)) ?? []).compactMap(\.name).sorted()
+    }
+
+    /// Reads a regular file without following a symlink or blocking on a FIFO.
+    /// Returns the bytes and the file's status as read (fstat before and after
+    /// must agree, or the file was changing).
+    public static func read(_ path: String, maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+        try read(cPath: path, display: path, maxBytes: maxBytes)
+    }
+
+    public static func read(rawPath: [UInt8], maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+        let s = String(decoding: rawPath, as: UTF8.self)
+        return try read(cPath: rawPath, display: s, maxBytes: maxBytes)
+    }
+
+    private static func read(cPath: some ContiguousBytesConvertible, display: String, maxBytes: Int64) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+        let fd = cPath.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw FileSystemError("open", display) }
+        defer { close(fd) }
+        var s = stat()
+        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", display) }
+        let before = FileStatus(s)
+        guard before.kind == .regular else { throw FileSystemError("read (not a regular file)", display, errno: EINVAL) }
+        guard before.size <= maxBytes else { throw FileSystemError("read (too large)", display, errno: EFBIG) }
+        var bytes = [UInt8](repeating: 0, count: Int(before.size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", display) }
+            if n == 0 { break }
+            done += n
+        }
+        if done < bytes.count { bytes.removeLast(bytes.count - done) }
+        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", display) }
+        return (bytes, FileStatus(s))
+    }
+
+    /// Creates a folder and its parents (mode 0755); fine if it exists.
+    public static func makeDirectories(_ path: String) throws(FileSystemError) {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST {
+            guard isDirectory(path) else { throw FileSystemError("create folder (a file is in the way)", path, errno: ENOTDIR) }
+            return
+        }
+        guard errno == ENOENT else { throw FileSystemError("create folder", path) }
+        let parent = Path.parent(path)
+        guard parent != path, !parent.isEmpty else { throw FileSystemError("create folder", path) }
+        try makeDirectories(parent)
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileSystemError("create folder", path) }
+    }
+
+    /// Writes a file the safe way: temp file in the same folder, fsync, rename
+    /// over the target, fsync of the folder. Readers see the old or the new text, never a mix.
+    public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool = true) throws(FileSystemError) {
+        let dir = Path.parent(path)
+        let temp = Path.join(dir, ".\(Path.name(path)).labelmill-\(getpid()).tmp")
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemError("create", temp) }
+        do throws(FileSystemError) {
+            try writeAll(fd, bytes, path: temp)
+            if durable && fsync(fd) != 0 { throw FileSystemError("sync", temp) }
+        } catch {
+            close(fd); unlink(temp); throw error
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            let e = FileSystemError("replace", path); unlink(temp); throw e
+        }
+        if durable { syncDirectory(dir) }
+    }
+
+    /// Writes a new file; fails with EEXIST rather than replace one.
+    public static func writeNew(_ path: String, _ bytes: some Collection<UInt8>) throws(FileSystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemError("create", path) }
+        defer { close(fd) }
+        do throws(FileSystemError) { try writeAll(fd, bytes, path: path) } catch { unlink(path); throw error }
+    }
+
+    /// Appends one line (events.jsonl): a single write with O_APPEND stays whole.
+    public static func append(_ path: String, _ text: String) throws(FileSystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemError("open", path) }
+        defer { close(fd) }
+        try writeAll(fd, Array(text.utf8), path: path)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, path: String) throws(FileSystemError) {
+        let array = Array(bytes)
+        var done = 0
+        while done < array.count {
+            let n = array.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("write", path) }
+            done += n
+        }
+    }
+
+    /// Renames without ever replacing: fails with EEXIST when the target exists.
+    public static func moveNoReplace(_ from: String, _ to: String) throws(FileSystemError) {
+        guard lm_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 else { throw FileSystemError("move \(from) to", to) }
+    }
+
+    public static func moveNoReplace(rawFrom: [UInt8], to: String) throws(FileSystemError) {
+        let rc = (rawFrom + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { lm_rename_noreplace(AT_FDCWD, $0.baseAddress!, AT_FDCWD, to) }
+        }
+        guard rc == 0 else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
+    }
+
+    /// Moves `from` to `to`, or to `to` with `-2`, `-3`... before the extension when taken.
+    @discardableResult
+    public static func moveKeepingBoth(rawFrom: [UInt8], to: String) throws(FileSystemError) -> String {
+        var candidate = to
+        for n in 2...10_000 {
+            do throws(FileSystemError) { try moveNoReplace(rawFrom: rawFrom, to: candidate); return candidate } catch {
+                guard error.isExists else { throw error }
+                candidate = Path.numbered(to, n)
+            }
+        }
+        throw FileSystemError("move", to, errno: EEXIST)
+    }
+
+    /// A hard link: the page and the daemon's copy share the image's bytes.
+    public static func link(_ from: String, _ to: String) throws(FileSystemError) {
+        guard Glibc.link(from, to) == 0 else { throw FileSystemError("link \(from) to", to) }
+    }
+
+    public static func link(rawFrom: [UInt8], to: String) throws(FileSystemError) {
+        let rc = (rawFrom + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { Glibc.link($0.baseAddress!, to) }
+        }
+        guard rc == 0 else { throw FileSystemError("link \(RawName.escaped(rawFrom)) to", to) }
+    }
+
+    public static func remove(_ path: String) throws(FileSystemError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError("remove", path) }
+    }
+
+    public static func remove(rawPath: [UInt8]) throws(FileSystemError) {
+        let rc = (rawPath + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) }
+        }
+        guard rc == 0 || errno == ENOENT else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
+    }
+
+    /// Removes a folder and everything in it, never following symlinks.
+    public static func removeTree(_ path: String) throws(FileSystemError) {
+        guard let st = status(path) else { return }
+        if st.kind == .directory {
+            for entry in try list(path) {
+                let child = Array(path.utf8) + [47] + entry.rawName
+                if entry.isDirectory == true || (entry.isDirectory == nil && status(rawPath: child)?.kind == .directory) {
+                    try removeTree(String(decoding: child, as: UTF8.self))
+                } else {
+                    try remove(rawPath: child)
+                }
+            }
+            guard rmdir(path) == 0 || errno == ENOENT else { throw FileSystemError("remove folder", path) }
+        } else {
+            try remove(path)
+        }
+    }
+
+    /// Makes a folder's entries (renames, new files) durable.
+    public static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Flushes every file of the file system holding `path`: one call instead of
+    /// an fsync per file when a batch of pages is written.
+    public static func syncFileSystem(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        lm_syncfs(fd)
+        close(fd)
+    }
+
+    /// Sets a file's modification time (tests and restores).
+    public static func setModificationTime(_ path: String, seconds: Double) {
+        var times = [timespec](repeating: timespec(), count: 2)
+        times[0] = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        times[1] = times[0]
+        utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW)
+    }
+}
+
+/// Raw bytes or a String, handed to a C call as a NUL-terminated path.
+protocol ContiguousBytesConvertible {
+    func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R
+}
+
+extension String: ContiguousBytesConvertible {}
+
+extension Array: ContiguousBytesConvertible where Element == UInt8 {
+    func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        try (self + [0]).withUnsafeBufferPointer { p in
+            try p.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+        }
+    }
+}
+
+/// Path strings, joined and split by `/`.
+public enum Path {
+    public static func join(_ parts: String...) -> String { join(parts) }
+
+    public static func join(_ parts: [String]) -> String {
+        var out = ""
+        for p in parts where !p.isEmpty {
+            if out.isEmpty || out.hasSuffix("/") { out += p } else { out += "/" + p }
+        }
+        return out
+    }
+
+    public static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func name(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// `a/b.png` -> `a/b-2.png`.
+    public static func numbered(_ path: String, _ n: Int) -> String {
+        let dir = parent(path)
+        let base = name(path)
+        let (stem, ext) = splitExtension(base)
+        let numbered = "\(stem)-\(n)\(ext)"
+        return path.contains("/") ? join(dir, numbered) : numbered
+    }
+
+    /// `b.tar.png` -> (`b.tar`, `.png`); a leading dot is not an extension.
+    public static func splitExtension(_ name: String) -> (String, String) {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
+        return (String(name[..<dot]), String(name[dot...]))
+    }
+}
