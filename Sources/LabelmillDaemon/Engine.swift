@@ -5,7 +5,7 @@ import Logging
 /// The daemon's work, one pass at a time: ingest, page, validate, move.
 /// Not thread-safe: one task owns it. Time comes from `now`, so tests can
 /// drive it with a mock clock.
-public final class Engine {
+public final class Engine: @unchecked Sendable {  // owned by one task at a time
     public let workspace: Workspace
     let logger: Logger
     let now: () -> Double
@@ -36,16 +36,23 @@ public final class Engine {
         }
     }
 
-    /// One pass over every project. `once`: take files without waiting for them
-    /// to settle (a short recheck instead) and flush partial pages.
-    public func pass(once: Bool) {
+    /// One pass. `once`: look at everything, take files without waiting for
+    /// them to settle (a short recheck instead) and flush partial pages.
+    /// Otherwise look where hints pointed, and wherever a timer is running.
+    public func pass(once: Bool, hints: WatchHints? = nil) {
         refreshProjects()
+        let everything = once || hints == nil || hints!.rescanAll
         for name in projects.keys.sorted() {
             guard let project = projects[name], project.settings != nil else { continue }
+            let inbox = everything || project.inboxDirty || hints!.touches(workspace.inbox(name))
+            let watch = everything || project.watchDirty || hints!.touches(workspace.watch(name))
             runGuarded(project) { () throws(FileSystemError) in
-                try ingest(project, once: once)
+                if inbox || !project.settling.isEmpty { try ingest(project, once: once) }
                 try buildPages(project, flushAll: once)
-                try reviewPages(project, once: once)
+                if watch {
+                    project.watchDirty = false
+                    try reviewPages(project, once: once)
+                }
             }
         }
     }
@@ -145,6 +152,13 @@ public final class Engine {
     }
 }
 
+extension WatchHints {
+    /// Whether a hint lies in `folder` or below it.
+    func touches(_ folder: String) -> Bool {
+        changed.contains { $0 == folder || $0.hasPrefix(folder + "/") || folder.hasPrefix($0 + "/") }
+    }
+}
+
 /// What the daemon keeps in memory about one project.
 final class ProjectState {
     let name: String
@@ -165,6 +179,9 @@ final class ProjectState {
     var settling: [[UInt8]: (status: FileStatus, since: Double)] = [:]
     /// page.json versions already handled, by page folder.
     var handled: [String: FileStatus] = [:]
+    /// Look again on the next pass even without a hint (a page.json was still settling).
+    var watchDirty = false
+    var inboxDirty = false
 
     init(name: String) { self.name = name }
 }

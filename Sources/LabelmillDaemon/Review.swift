@@ -11,7 +11,10 @@ extension Engine {
             guard let status = FileSystem.status(file) else { continue }
             if let seen = project.handled[live.folder], seen.sameVersion(as: status) { continue }
             // Let an editor or a sync tool finish writing first.
-            if !once && t - Double(status.mtime) / 1e9 < pageSettleSeconds { continue }
+            if !once && t - Double(status.mtime) / 1e9 < pageSettleSeconds {
+                project.watchDirty = true
+                continue
+            }
             try review(id, at: live.folder, place: live.place, in: project)
         }
     }
@@ -38,7 +41,7 @@ extension Engine {
         }
         guard let statusName = node["status"]?.value.stringValue else { return }
         guard statusName == PageStatus.submitted.rawValue || statusName == PageStatus.done.rawValue else { return }
-        let files = try folderFiles(folder)
+        let files = try PageFolder.files(folder)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         if check.errors.isEmpty, let manifest = try? PageManifest(json: node.value) {
             try accept(manifest, at: folder, place: place, in: project)
@@ -76,23 +79,6 @@ extension Engine {
         emit(Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName))
         emit(Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName))
         logger.info("page done", metadata: ["project": "\(project.name)", "page.id": "\(done.page)"])
-    }
-
-    /// The files of a page folder that must match its `images`: everything but
-    /// page.json, ERRORS.txt and hidden or temporary names.
-    func folderFiles(_ folder: String) throws(FileSystemError) -> [PageFolderFile] {
-        var files: [PageFolderFile] = []
-        for entry in try FileSystem.list(folder) {
-            let display = entry.displayName
-            if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
-            guard let read = try? FileSystem.read(rawPath: Array(folder.utf8) + [47] + entry.rawName, maxBytes: Self.maxFileBytes) else {
-                files.append(PageFolderFile(name: display, sha256: "", width: nil, height: nil))
-                continue
-            }
-            let facts = try? read.bytes.withUnsafeBytes { ImageProbe.inspect($0) }.get()
-            files.append(PageFolderFile(name: display, sha256: Hashing.sha256(read.bytes), width: facts?.width, height: facts?.height))
-        }
-        return files.sorted { $0.name < $1.name }
     }
 
     func writeErrorsFile(_ errors: [PageError], in folder: String) throws(FileSystemError) {

@@ -6,7 +6,13 @@ struct Labelmill: AsyncParsableCommand {
         commandName: "labelmill",
         abstract: "Image labeling with plain folders: Inbox -> pages in Watch -> Outbox.",
         subcommands: [
+            WatchCommand.self,
+            ProjectCommand.self,
+            StatusCommand.self,
+            CheckCommand.self,
+            SubmitCommand.self,
             ExportCommand.self,
+            SchemaCommand.self,
         ]
     )
 }

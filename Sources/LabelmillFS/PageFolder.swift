@@ -1,0 +1,59 @@
+import LabelmillCore
+
+/// Reading a page folder as the validator needs it.
+public enum PageFolder {
+    /// The files of a page folder that must match its `images`: everything but
+    /// page.json, ERRORS.txt and hidden or temporary names, with their SHA-256
+    /// and, for images, their size.
+    public static func files(_ folder: String) throws(FileSystemError) -> [PageFolderFile] {
+        var files: [PageFolderFile] = []
+        for entry in try FileSystem.list(folder) {
+            let display = entry.displayName
+            if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
+            guard let read = try? FileSystem.read(rawPath: Array(folder.utf8) + [47] + entry.rawName, maxBytes: 1 << 30) else {
+                files.append(PageFolderFile(name: display, sha256: "", width: nil, height: nil))
+                continue
+            }
+            let facts = try? read.bytes.withUnsafeBytes { ImageProbe.inspect($0) }.get()
+            files.append(PageFolderFile(name: display, sha256: Hashing.sha256(read.bytes), width: facts?.width, height: facts?.height))
+        }
+        return files.sorted { $0.name < $1.name }
+    }
+
+    /// The workspace root and project holding a page folder, found by walking up
+    /// to the folder that has `Watch/` and `.labelmill/` (nil for a copy elsewhere).
+    public static func locate(_ folder: String) -> (workspace: Workspace, project: String)? {
+        let parts = absolute(folder).split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard let watchIndex = parts.lastIndex(of: "Watch"), watchIndex + 1 < parts.count else { return nil }
+        let root = "/" + parts[..<watchIndex].joined(separator: "/")
+        guard FileSystem.isDirectory(Path.join(root, ".labelmill")) || FileSystem.isDirectory(Path.join(root, "Inbox")) else { return nil }
+        return (Workspace(root: root), parts[watchIndex + 1])
+    }
+
+    /// The daemon's copy of a page, when the folder lies in a workspace.
+    public static func expectedManifest(for folder: String) -> PageManifest? {
+        guard let (ws, project) = locate(folder) else { return nil }
+        let id = Path.name(absolute(folder))
+        guard let bytes = try? FileSystem.read(Path.join(ws.copies(project), id, "page.json")).bytes,
+              let node = try? StrictJSON.parse(bytes) else { return nil }
+        return try? PageManifest(json: node.value)
+    }
+
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buf = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buf, buf.count) != nil else { return path }
+        let cwd = String(cString: buf)
+        var parts = cwd.split(separator: "/").map(String.init)
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(String(part))
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

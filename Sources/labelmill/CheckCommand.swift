@@ -1,0 +1,44 @@
+import ArgumentParser
+import LabelmillCore
+import LabelmillFS
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a page without submitting it; prints FILE:LINE:COLUMN: error: MESSAGE lines.")
+
+    @Argument(help: "A page folder or its page.json.")
+    var path: String
+
+    func run() throws {
+        let report = PageReport(path: path)
+        report.printErrors()
+        if !report.check.errors.isEmpty { throw ExitCode(1) }
+        printError("\(report.file): no errors")
+    }
+}
+
+/// A page checked as the daemon would check a submission.
+struct PageReport {
+    let folder: String
+    let file: String
+    let bytes: [UInt8]
+    let check: PageCheck
+
+    init(path: String) {
+        folder = Path.name(path) == "page.json" ? Path.parent(path) : path
+        file = Path.join(folder, "page.json")
+        guard FileSystem.isDirectory(folder) else { fail("\(path): no such page folder") }
+        do { bytes = try FileSystem.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes } catch {
+            fail("\(file): \(error.isNotFound ? "missing; a page folder holds its page.json" : error.description)")
+        }
+        let files: [PageFolderFile]
+        do { files = try PageFolder.files(folder) } catch { fail(error.description) }
+        check = SubmissionValidator.check(bytes, expected: PageFolder.expectedManifest(for: folder), files: files)
+    }
+
+    /// One line per error, like a compiler, on stdout.
+    func printErrors() {
+        for e in check.errors { print("\(file):\(e.line):\(e.column): error: \(e.message)") }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import LabelmillCore
+import LabelmillFS
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each project's inbox, queue, labelers, done pages, refused inputs and conflicts.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: "Only this project.")
+    var project: String?
+
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        let ws = Workspace(root: workspace.rootPath)
+        var names = Set(FileSystem.names(ws.inboxRoot).filter { FileSystem.isDirectory(ws.inbox($0)) })
+        names.formUnion(FileSystem.names(ws.watchRoot).filter { FileSystem.isDirectory(ws.watch($0)) })
+        if let project {
+            guard names.contains(project) else { fail("no project \(project) in \(ws.root) (Inbox/\(project)/ does not exist)") }
+            names = [project]
+        }
+        let summaries = names.sorted().map { ProjectSummary(workspace: ws, name: $0) }
+        if json {
+            print(JSONWriter.pretty(.object([("root", .string(ws.root)), ("projects", .array(summaries.map(\.json)))])), terminator: "")
+        } else if summaries.isEmpty {
+            print("no projects in \(ws.inboxRoot); create one with `labelmill project create NAME --task multi-class --tags A,B`")
+        } else {
+            for s in summaries { print(s.text) }
+        }
+    }
+}
+
+/// What one project holds right now, counted from its folders.
+struct ProjectSummary {
+    var name: String
+    var problem: String?
+    var inbox = 0
+    var queued = 0
+    var held: [(String, Int)] = []
+    var done = 0
+    var rejectedInputs = 0
+    var conflicts = 0
+
+    init(workspace ws: Workspace, name: String) {
+        self.name = name
+        if let bytes = try? FileSystem.read(ws.settingsFile(name)).bytes {
+            do { _ = try ProjectSettings(bytes: bytes) } catch { problem = "project.json: \(error.description)" }
+        } else {
+            problem = "project.json is missing"
+        }
+        inbox = InboxScanner.scan(ws.inbox(name)).count
+        queued = FileSystem.names(ws.queue(name)).filter { PageID.number($0) != nil }.count
+        for labeler in FileSystem.names(ws.labelers(name)) where FileSystem.isDirectory(ws.labeler(name, labeler)) {
+            held.append((labeler, FileSystem.names(ws.labeler(name, labeler)).filter { PageID.number($0) != nil }.count))
+        }
+        done = FileSystem.names(ws.outbox(name)).filter { PageID.number($0) != nil }.count
+        rejectedInputs = FileSystem.names(ws.rejected(name)).filter { $0.hasSuffix(".reason.txt") }.count
+        conflicts = FileSystem.names(ws.conflicts(name)).count
+    }
+
+    var heldTotal: Int { held.reduce(0) { $0 + $1.1 } }
+
+    var json: JSONValue {
+        var m: [(String, JSONValue)] = [("name", .string(name))]
+        if let problem { m.append(("problem", .string(problem))) }
+        m += [
+            ("inbox", .number(Double(inbox))),
+            ("queued", .number(Double(queued))),
+            ("held", .object(held.map { ($0.0, .number(Double($0.1))) })),
+            ("done", .number(Double(done))),
+            ("rejected_inputs", .number(Double(rejectedInputs))),
+            ("conflicts", .number(Double(conflicts))),
+        ]
+        return .object(m)
+    }
+
+    var text: String {
+        let total = queued + heldTotal + done
+        let width = 30
+        let filled = total == 0 ? 0 : done * width / total
+        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+        var lines = ["\(name)  \(bar) \(done)/\(total) pages done"]
+        if let problem { lines.append("  problem: \(problem)") }
+        lines.append("  inbox: \(inbox) images waiting")
+        lines.append("  queued: \(queued) pages")
+        lines.append("  held: \(heldTotal) pages" + (held.isEmpty ? "" : " (" + held.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + ")"))
+        lines.append("  done: \(done) pages")
+        lines.append("  rejected inputs: \(rejectedInputs)")
+        lines.append("  conflicts: \(conflicts)")
+        return lines.joined(separator: "\n")
+    }
+}

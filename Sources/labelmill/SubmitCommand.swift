@@ -1,0 +1,72 @@
+import ArgumentParser
+import LabelmillCore
+import LabelmillFS
+
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Check a page, then hand it in (status \"submitted\").")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: "A page folder, its page.json, or a page id.")
+    var page: String
+
+    func run() throws {
+        let folder = PageArgument.folder(for: page, workspace: Workspace(root: workspace.rootPath))
+        let report = PageReport(path: folder)
+        guard let node = report.check.node else {
+            report.printErrors()
+            fail("\(report.file) is not valid JSON; fix it and submit again")
+        }
+        let status = node["status"]?.value.stringValue ?? ""
+        guard status == PageStatus.open.rawValue || status == PageStatus.rejected.rawValue else {
+            fail("\(report.file) is \(status.isEmpty ? "without a status" : "already \(status)"); only open or rejected pages can be submitted")
+        }
+        report.printErrors()
+        if !report.check.errors.isEmpty {
+            fail("not submitted: \(report.check.errors.count) error\(report.check.errors.count == 1 ? "" : "s") to fix first")
+        }
+        try PageEdit.rewrite(report.file, expecting: report.bytes) { value in
+            value.set("status", .string(PageStatus.submitted.rawValue))
+            value.remove("errors")
+        }
+        printError("\(report.file): submitted")
+    }
+}
+
+/// Editing page.json as an editor would: read, change, atomic replace.
+enum PageEdit {
+    /// Rewrites page.json with `change` applied, refusing if it changed since `expecting` was read.
+    static func rewrite(_ file: String, expecting: [UInt8], _ change: (inout JSONValue) -> Void) throws {
+        guard let node = try? StrictJSON.parse(expecting) else { fail("\(file) is not valid JSON") }
+        var value = node.value
+        change(&value)
+        guard (try? FileSystem.read(file).bytes) == expecting else {
+            fail("\(file) changed while it was being edited; run the command again")
+        }
+        do { try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8)) } catch {
+            fail(error.description)
+        }
+    }
+}
+
+extension JSONValue {
+    /// Sets a key of an object, keeping its place, or appends it (before "errors").
+    mutating func set(_ key: String, _ newValue: JSONValue) {
+        guard case .object(var members) = self else { return }
+        if let i = members.firstIndex(where: { $0.0 == key }) {
+            members[i].1 = newValue
+        } else if let e = members.firstIndex(where: { $0.0 == "errors" }) {
+            members.insert((key, newValue), at: e)
+        } else {
+            members.append((key, newValue))
+        }
+        self = .object(members)
+    }
+
+    mutating func remove(_ key: String) {
+        guard case .object(let members) = self else { return }
+        self = .object(members.filter { $0.0 != key })
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import LabelmillCore
+import LabelmillDaemon
+import LabelmillFS
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Run the daemon: ingest images, write pages, validate submissions, move done pages to the outbox.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Flag(help: "Do everything pending (no quiet periods; partial pages flushed) and exit.")
+    var once = false
+
+    @Option(help: "Scan every SECONDS instead of using inotify (for network file systems).")
+    var poll: Double?
+
+    @Option(help: ArgumentHelp("Seconds an inbox file must stay unchanged before it is taken.", visibility: .hidden))
+    var settle: Double = 1.0
+
+    @Flag(help: "Log every step, not just changes.")
+    var verbose = false
+
+    func validate() throws {
+        if let poll, !(poll > 0 && poll.isFinite) { throw ValidationError("--poll must be a number of seconds greater than 0") }
+        if !(settle >= 0 && settle.isFinite) { throw ValidationError("--settle must be 0 or more seconds") }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(label: "labelmill.watch", verbose: verbose)
+        let ws = Workspace(root: workspace.rootPath)
+        guard FileSystem.isDirectory(ws.root) else {
+            fail("the workspace root \(ws.root) is not a folder; pass --root DIR or set LABELMILL_ROOT")
+        }
+        let lock: RootLock
+        do { lock = try RootLock(workspace: ws, command: once ? "labelmill watch --once" : "labelmill watch") } catch {
+            fail(error.description)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let engine = Engine(workspace: ws, logger: logger, now: wallClock)
+        engine.settleSeconds = settle
+        do { try engine.prepare() } catch { fail("cannot prepare the workspace: \(error)") }
+        if once {
+            engine.pass(once: true)
+            // A full disk is waited out: nothing pending is dropped.
+            var delay: UInt32 = 1
+            while engine.waitingForSpace {
+                sleep(delay)
+                delay = min(delay * 2, 30)
+                engine.pass(once: true)
+            }
+            return
+        }
+        let service = WatchService(engine: engine, logger: logger, pollSeconds: poll)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do { try await group.run() } catch { fail("the daemon stopped: \(error)") }
+    }
+}
+
+/// Seconds since the epoch, from the real clock.
+func wallClock() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
