@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         // Calls that may longjmp (libpng, libjpeg) stay in C and return codes.
-        .target(name: "CShims", dependencies: ["CLibPNG", "CTurboJPEG"]),
+        .target(name: "CShims", dependencies: ["CLibPNG", "CTurboJPEG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "LabelmillCore"),
         .target(
             name: "LabelmillFS",

@@ -11,24 +11,37 @@ enum {
     LM_IMAGE_OK = 0,
     LM_IMAGE_TRUNCATED = 1,   /* structure ends early (no IEND / EOI) */
     LM_IMAGE_CORRUPT = 2,     /* bad CRC, bad chunk, decoder error */
-    LM_IMAGE_TOO_LARGE = 3,   /* header claims more than max_pixels */
+    LM_IMAGE_TOO_LARGE = 3,   /* header claims more than max_pixels, or a side over LM_MAX_SIDE */
     LM_IMAGE_UNSUPPORTED = 4  /* a variant we cannot decode */
 };
 
+/* Longest side taken: keeps the one row buffer of a PNG decode under 8 MB. */
+#define LM_MAX_SIDE 1000000u
+
 typedef struct {
-    uint32_t width;
+    uint32_t width;           /* set whenever the header was read, also on refusal */
     uint32_t height;
-    char message[256];        /* plain-words reason when the code is not OK */
+    char message[256];        /* plain-words detail when the code is not OK */
 } lm_image_info;
 
-/* Checks a whole PNG held in memory: every chunk and CRC through IEND, then a
-   full decode row by row (bounded memory). Refuses before decoding when
-   width * height > max_pixels. */
+/* Checks a whole PNG held in memory: every chunk and CRC through IEND, the
+   zlib stream of the IDAT chunks (Adler-32, length), then a full decode row by
+   row (bounded memory). Refuses before decoding when width * height >
+   max_pixels or a side is over LM_MAX_SIDE. */
 int lm_check_png(const unsigned char *data, size_t size, uint64_t max_pixels, lm_image_info *out);
 
 /* Checks a whole JPEG held in memory: markers through EOI, then a decode of
-   every scan (at reduced scale, bounded memory). */
+   every scan at 1/8 scale (bounded memory). Any decoder warning is refused as
+   corrupt, except extraneous bytes between header segments, which the marker
+   walk removes before decoding. */
 int lm_check_jpeg(const unsigned char *data, size_t size, uint64_t max_pixels, lm_image_info *out);
+
+/* For tests and sample images: a width x height JPEG of a colour gradient,
+   made with libturbojpeg. gray != 0 makes a one-component JPEG. Returns 0 and
+   a buffer to release with lm_free_jpeg, or -1. */
+int lm_make_test_jpeg(int width, int height, int gray, int progressive,
+                      unsigned char **out, size_t *out_size);
+void lm_free_jpeg(unsigned char *buffer);
 
 /* renameat2(RENAME_NOREPLACE): fails with EEXIST instead of overwriting. */
 int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
