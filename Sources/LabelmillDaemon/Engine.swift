@@ -49,6 +49,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             runGuarded(project) { () throws(FileSystemError) in
                 if inbox || !project.settling.isEmpty { try ingest(project, once: once) }
                 try buildPages(project, flushAll: once)
+                try refusePagedDuplicates(project)
                 if watch {
                     project.watchDirty = false
                     try reviewPages(project, once: once)
@@ -173,6 +174,8 @@ final class ProjectState {
     var nextNumber = 1
     /// Images checked and waiting to fill a page.
     var pending: [AcceptedImage] = []
+    /// Duplicates of pending images, refused once the original has its page.
+    var duplicates: [(InboxItem, String)] = []
     /// Last time the inbox changed (new, changed or taken files).
     var lastInboxActivity: Double = 0
     /// Inbox files seen but not yet settled: path -> (status, since).

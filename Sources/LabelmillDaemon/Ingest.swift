@@ -16,9 +16,10 @@ extension Engine {
         var ready: [InboxItem] = []
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
+        let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
         for item in items {
             present.insert(item.rawPath)
-            if pendingPaths.contains(item.rawPath) { continue }
+            if pendingPaths.contains(item.rawPath) || duplicatePaths.contains(item.rawPath) { continue }
             if once {
                 ready.append(item)
                 continue
@@ -34,12 +35,13 @@ extension Engine {
         project.settling = project.settling.filter { present.contains($0.key) }
         // A queued image that vanished from the inbox before its page was built is dropped from the plan.
         project.pending.removeAll { !present.contains($0.rawPath) }
+        project.duplicates.removeAll { !present.contains($0.0.rawPath) }
         if ready.isEmpty { return }
         if once {
             // The short recheck of --once: sizes and times must hold across it.
             usleep(50_000)
         }
-        for item in ready {
+        for item in ready.sorted(by: { $0.source < $1.source }) {
             guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else {
                 project.settling[item.rawPath] = nil
                 continue
@@ -89,11 +91,26 @@ extension Engine {
             if try isLeftover(item, original: original, in: project) { return }
             return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
         }
-        if let twin = project.pending.first(where: { $0.sha256 == sha }) {
-            return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) was dropped as \"\(twin.source)\"")
+        if project.pending.contains(where: { $0.sha256 == sha }) {
+            // Refused once the original has its page, so the reason can name it.
+            project.duplicates.append((item, sha))
+            return
         }
         project.pending.append(AcceptedImage(rawPath: item.rawPath, name: name, source: item.source, status: item.status,
                                              sha256: sha, width: facts.width, height: facts.height))
+    }
+
+    /// Refuses the duplicates of images that now have their page.
+    func refusePagedDuplicates(_ project: ProjectState) throws(FileSystemError) {
+        var waiting: [(InboxItem, String)] = []
+        for (item, sha) in project.duplicates {
+            if let original = project.index[sha] {
+                try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
+            } else if project.pending.contains(where: { $0.sha256 == sha }) {
+                waiting.append((item, sha))
+            }
+        }
+        project.duplicates = waiting
     }
 
     /// An inbox file that is a hard link of an image already paged: the daemon
