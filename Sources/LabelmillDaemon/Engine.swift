@@ -54,6 +54,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                     project.watchDirty = false
                     try reviewPages(project, once: once)
                 }
+                try serveLabelers(project)
             }
         }
     }
@@ -184,6 +185,8 @@ final class ProjectState {
     var handled: [String: FileStatus] = [:]
     /// Look again on the next pass even without a hint (a page.json was still settling).
     var watchDirty = false
+    /// Last time the daemon saw a labeler's pages change or assigned them one.
+    var touched: [String: Double] = [:]
     var inboxDirty = false
 
     init(name: String) { self.name = name }

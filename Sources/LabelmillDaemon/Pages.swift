@@ -113,7 +113,7 @@ extension Engine {
     func restoreMissingPages(_ project: ProjectState) throws(FileSystemError) {
         let live = livePageFolders(project)
         for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
-            if live[id] != nil { continue }
+            if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
                 try finishCopy(done, in: project)
@@ -129,16 +129,17 @@ extension Engine {
         }
     }
 
-    /// Page folders in Watch (queue and labelers), by page id.
-    func livePageFolders(_ project: ProjectState) -> [String: (folder: String, place: Workspace.Place)] {
-        var found: [String: (String, Workspace.Place)] = [:]
+    /// Page folders in Watch (queue and labelers), by page id; a page copied
+    /// by hand or by a sync tool can be in several places at once.
+    func livePageFolders(_ project: ProjectState) -> [String: [(folder: String, place: Workspace.Place)]] {
+        var found: [String: [(String, Workspace.Place)]] = [:]
         for id in FileSystem.names(workspace.queue(project.name)) where PageID.number(id) != nil {
-            found[id] = (Path.join(workspace.queue(project.name), id), .queue)
+            found[id, default: []].append((Path.join(workspace.queue(project.name), id), .queue))
         }
         for name in FileSystem.names(workspace.labelers(project.name)) {
             let dir = workspace.labeler(project.name, name)
             for id in FileSystem.names(dir) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, id)) {
-                found[id] = (Path.join(dir, id), .labeler(name))
+                found[id, default: []].append((Path.join(dir, id), .labeler(name)))
             }
         }
         return found

@@ -2,21 +2,101 @@ import LabelmillCore
 import LabelmillFS
 
 extension Engine {
-    /// Looks at every page in Watch whose page.json changed: submissions are
-    /// validated and moved to the outbox or rejected with their errors.
+    /// Looks at every page in Watch: late, stale or damaged copies go to
+    /// conflicts (a missing live page is restored), and each live page whose
+    /// page.json changed is reviewed: submissions are validated and moved to
+    /// the outbox or rejected with their errors.
     func reviewPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
         let t = now()
-        for (id, live) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
+        for (id, instances) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
+            guard let live = try settle(id, instances, in: project) else { continue }
             let file = Path.join(live.folder, "page.json")
             guard let status = FileSystem.status(file) else { continue }
             if let seen = project.handled[live.folder], seen.sameVersion(as: status) { continue }
             // Let an editor or a sync tool finish writing first.
-            if !once && t - Double(status.mtime) / 1e9 < pageSettleSeconds {
+            if !once && t - Double(max(status.mtime, status.ctime)) / 1e9 < pageSettleSeconds {
                 project.watchDirty = true
                 continue
             }
+            if case .labeler(let name) = live.place { project.touched[name] = t }
             try review(id, at: live.folder, place: live.place, in: project)
         }
+        try restoreMissingPages(project)
+    }
+
+    /// Decides which folder of a page is the live one. Every other folder (a
+    /// late copy, an earlier holder's stale copy, a damaged folder, a page
+    /// already done, a folder the daemon never made) goes to conflicts with a
+    /// note; nothing is applied silently or dropped.
+    func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
+        if let copy = project.copies[id], instances.contains(where: { revision(of: $0.folder) ?? 0 > copy.revision }) {
+            reloadCopy(id, in: project)
+        }
+        guard let copy = project.copies[id] else {
+            for instance in instances {
+                try toConflicts(instance, id: id, in: project, note: "\(id) is not a page labelmill made in \(project.name); nothing was applied.")
+            }
+            return nil
+        }
+        if copy.status == .done {
+            let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
+            for instance in instances {
+                try toConflicts(instance, id: id, in: project, note: "a late copy of \(id), which was already done: the completed page is \(outbox). Nothing was applied.")
+            }
+            return nil
+        }
+        // Current: page.json readable with the revision the daemon last gave the page.
+        var current: [(folder: String, place: Workspace.Place)] = []
+        for instance in instances {
+            guard let rev = revision(of: instance.folder) else {
+                if FileSystem.exists(Path.join(instance.folder, "page.json")) {
+                    current.append(instance)  // being edited: judged when it is valid JSON again
+                } else {
+                    try toConflicts(instance, id: id, in: project, note: "the page folder \(instance.folder) lost its page.json, so it was set aside here and the page was restored to the queue from the daemon's copy.")
+                }
+                continue
+            }
+            if rev < copy.revision {
+                try toConflicts(instance, id: id, in: project, note: "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
+            } else {
+                current.append(instance)
+            }
+        }
+        guard let keep = current.first(where: { $0.place.labelerName == copy.assignedTo }) ?? current.first else { return nil }
+        for other in current where other.folder != keep.folder {
+            try toConflicts(other, id: id, in: project, note: "a second copy of \(id); the live page is \(keep.folder). Nothing was applied.")
+        }
+        return keep
+    }
+
+    /// The revision in a folder's page.json, nil when it cannot be read.
+    func revision(of folder: String) -> Int? {
+        guard let bytes = try? FileSystem.read(Path.join(folder, "page.json"), maxBytes: Int64(StrictJSON.maxBytes)).bytes,
+              let node = try? StrictJSON.parse(bytes), let rev = node["revision"]?.value.numberValue else { return nil }
+        return Int(rev)
+    }
+
+    /// Moves a page folder to `Watch/<project>/conflicts/` with NOTE.txt.
+    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String) throws(FileSystemError) {
+        let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
+        let holder = instance.place.labelerName ?? "queue"
+        let target = Path.join(workspace.conflicts(project.name), "\(id).\(holder).\(stamp)")
+        try FileSystem.makeDirectories(workspace.conflicts(project.name))
+        let placed = try FileSystem.moveKeepingBoth(rawFrom: Array(instance.folder.utf8), to: target)
+        var text = note
+        if text.hasSuffix("LIVE_PAGE") {
+            text = String(text.dropLast(9)) + "The live page is \(livePlace(of: id, in: project) ?? "being restored to the queue"). Nothing was applied."
+        }
+        text += "\nIt came from \(instance.folder). To use its labels, copy them into the live page by hand.\n"
+        try FileSystem.writeAtomically(Path.join(placed, "NOTE.txt"), Array(text.utf8), durable: false)
+        project.handled[instance.folder] = nil
+        emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: instance.place.labelerName, reason: text))
+        logger.warning("copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(instance.folder)"])
+    }
+
+    /// Where the live page is now, for notes.
+    func livePlace(of id: String, in project: ProjectState) -> String? {
+        livePageFolders(project)[id]?.first { revision(of: $0.folder) ?? 0 >= project.copies[id]?.revision ?? 0 }?.folder
     }
 
     /// Reads one page.json and acts on its status.
@@ -93,6 +173,11 @@ extension Engine {
         let text = String(decoding: bytes, as: UTF8.self)
         return text.contains("\"submitted\"")
     }
+}
+
+extension String {
+    /// `2026-11-29T01:48:53.123Z` -> `20261129T014853123Z`, for folder names.
+    var replacingColonsAndDots: String { String(filter { $0 != ":" && $0 != "-" && $0 != "." }) }
 }
 
 extension Workspace.Place {

@@ -32,6 +32,9 @@ public struct FileStatus: Sendable, Equatable {
     public var size: Int64
     /// Modification time in nanoseconds since the epoch.
     public var mtime: Int64
+    /// Status-change time in nanoseconds: set by every write or rename, and
+    /// unlike mtime never carried over by `rsync -a` or `touch`.
+    public var ctime: Int64
     public var inode: UInt64
     public var device: UInt64
     public var links: Int
@@ -48,6 +51,7 @@ public struct FileStatus: Sendable, Equatable {
         }
         size = Int64(s.st_size)
         mtime = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
+        ctime = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
         inode = UInt64(s.st_ino)
         device = UInt64(s.st_dev)
         links = Int(s.st_nlink)
@@ -55,7 +59,7 @@ public struct FileStatus: Sendable, Equatable {
 
     /// Same file, same content as far as the inode tells.
     public func sameVersion(as other: FileStatus) -> Bool {
-        inode == other.inode && device == other.device && size == other.size && mtime == other.mtime
+        inode == other.inode && device == other.device && size == other.size && mtime == other.mtime && ctime == other.ctime
     }
 }
 
