@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         // Calls that may longjmp (libpng, libjpeg) stay in C and return codes.
+        // zlib checks the PNG's CRCs and IDAT stream before libpng decodes it.
         .target(name: "CShims", dependencies: ["CLibPNG", "CTurboJPEG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "LabelmillCore"),
         .target(
