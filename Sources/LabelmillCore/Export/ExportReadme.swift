@@ -15,9 +15,10 @@ public struct ExportReadme {
         var out = "# \(title): labelmill project \(context.project)\n\n"
         out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s"), "
         out += "\(summary.regions) region\(summary.regions == 1 ? "" : "s") from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
-        if summary.skippedImages > 0 || summary.skippedPages > 0 {
-            out += "Left out: \(summary.skippedImages) unlabeled image(s), \(summary.skippedPages) page(s) not done.\n"
-        }
+        var left: [String] = []
+        if summary.skippedImages > 0 { left.append("\(summary.skippedImages) image\(summary.skippedImages == 1 ? "" : "s") without labels") }
+        if summary.skippedPages > 0 { left.append("\(summary.skippedPages) page\(summary.skippedPages == 1 ? "" : "s") not marked done") }
+        if !left.isEmpty { out += "Left out: \(left.joined(separator: " and ")).\n" }
         if summary.images == 0 { out += "Nothing was exported: the project has no completed pages yet.\n" }
         out += "\n## Files\n\n"
         for line in files { out += "- \(line)\n" }
