@@ -147,8 +147,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     }
 
     func emit(_ event: Event) {
-        let line = JSONWriter.compact(event.json) + "\n"
-        do { try FileSystem.append(workspace.events(event.project), line) } catch {
+        do { try EventLog.record(event, in: workspace) } catch {
             logger.error("cannot record event: \(error)", metadata: ["project": "\(event.project)"])
         }
     }
@@ -158,6 +157,14 @@ extension WatchHints {
     /// Whether a hint lies in `folder` or below it.
     func touches(_ folder: String) -> Bool {
         changed.contains { $0 == folder || $0.hasPrefix(folder + "/") || folder.hasPrefix($0 + "/") }
+    }
+}
+
+/// `Outbox/<project>/events.jsonl`: one line per transition, appended whole.
+public enum EventLog {
+    public static func record(_ event: Event, in workspace: Workspace) throws(FileSystemError) {
+        try FileSystem.makeDirectories(workspace.outbox(event.project))
+        try FileSystem.append(workspace.events(event.project), JSONWriter.compact(event.json) + "\n")
     }
 }
 

@@ -11,6 +11,8 @@ struct Labelmill: AsyncParsableCommand {
             StatusCommand.self,
             CheckCommand.self,
             SubmitCommand.self,
+            NextCommand.self,
+            LeaveCommand.self,
             ExportCommand.self,
             SchemaCommand.self,
         ]

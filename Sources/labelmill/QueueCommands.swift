@@ -1,0 +1,80 @@
+import ArgumentParser
+import LabelmillCore
+import LabelmillDaemon
+import LabelmillFS
+
+/// The project and its settings, or a clear failure.
+func loadProject(_ name: String, in ws: Workspace) -> ProjectSettings {
+    if let problem = Names.nameProblem(name, what: "project") { fail(problem) }
+    let file = ws.settingsFile(name)
+    let bytes: [UInt8]
+    do { bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes } catch {
+        fail("no project \(name) in \(ws.root): \(error.isNotFound ? "\(file) does not exist" : error.description)")
+    }
+    do { return try ProjectSettings(bytes: bytes) } catch { fail("\(file): \(error.description)") }
+}
+
+struct NextCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Sign in and take pages from the queue; prints the paths of the pages you hold.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: "The project.")
+    var project: String
+
+    @Option(name: .customLong("as"), help: "Your labeler name: 1-64 letters, digits, '-', '_' or '.'.")
+    var name: String
+
+    func validate() throws {
+        if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        let ws = Workspace(root: workspace.rootPath)
+        let settings = loadProject(project, in: ws)
+        let queue = WorkQueue(workspace: ws, project: project)
+        do {
+            try queue.signIn(name)
+            for id in try queue.fill(name, upTo: settings.pagesPerLabeler) {
+                try EventLog.record(Event(time: wallClock(), kind: .assigned, project: project, page: id, labeler: name), in: ws)
+            }
+        } catch { fail(error.description) }
+        let held = queue.held(by: name)
+        guard !held.isEmpty else { fail("no more pages in \(project); you stay signed in and new pages will arrive in \(ws.labeler(project, name))") }
+        for id in held { print(ws.folder(of: id, in: project, at: .labeler(name))) }
+    }
+}
+
+struct LeaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leave",
+        abstract: "Sign out: the pages you hold go back to the queue, labels kept.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: "The project.")
+    var project: String
+
+    @Option(name: .customLong("as"), help: "Your labeler name.")
+    var name: String
+
+    func validate() throws {
+        if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        let ws = Workspace(root: workspace.rootPath)
+        _ = loadProject(project, in: ws)
+        guard FileSystem.isDirectory(ws.labeler(project, name)) else { fail("\(name) is not signed in to \(project) (no folder \(ws.labeler(project, name)))") }
+        let queue = WorkQueue(workspace: ws, project: project)
+        do {
+            let returned = try queue.release(name, reason: "Signed out with `labelmill leave`; your pages went back to the queue with their labels.")
+            for id in returned {
+                try EventLog.record(Event(time: wallClock(), kind: .returned, project: project, page: id, labeler: name), in: ws)
+            }
+            printError("signed out of \(project); \(returned.count) page\(returned.count == 1 ? "" : "s") returned to the queue")
+        } catch { fail(error.description) }
+    }
+}
