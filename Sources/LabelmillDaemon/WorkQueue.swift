@@ -130,26 +130,3 @@ extension WorkQueue {
         try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
     }
 }
-
-extension JSONValue {
-    /// Sets a member in place, or inserts it after `after` (else before
-    /// "images"/"errors", else at the end): the stable key order of page.json.
-    public mutating func setMember(_ key: String, _ newValue: JSONValue, after: String? = nil) {
-        guard case .object(var members) = self else { return }
-        if let i = members.firstIndex(where: { $0.0 == key }) {
-            members[i].1 = newValue
-        } else if let after, let i = members.firstIndex(where: { $0.0 == after }) {
-            members.insert((key, newValue), at: i + 1)
-        } else if let i = members.firstIndex(where: { $0.0 == "images" || $0.0 == "errors" }) {
-            members.insert((key, newValue), at: i)
-        } else {
-            members.append((key, newValue))
-        }
-        self = .object(members)
-    }
-
-    public mutating func removeMember(_ key: String) {
-        guard case .object(let members) = self else { return }
-        self = .object(members.filter { $0.0 != key })
-    }
-}

@@ -7,11 +7,13 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Validate a page without submitting it; prints FILE:LINE:COLUMN: error: MESSAGE lines.")
 
-    @Argument(help: "A page folder or its page.json.")
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: "A page folder, its page.json, or a page id.")
     var path: String
 
     func run() throws {
-        let report = PageReport(path: path)
+        let report = PageReport(path: PageArgument.folder(for: path, workspace: Workspace(root: workspace.rootPath)))
         report.printErrors()
         if !report.check.errors.isEmpty { throw ExitCode(1) }
         printError("\(report.file): no errors")

@@ -28,8 +28,8 @@ struct SubmitCommand: ParsableCommand {
             fail("not submitted: \(report.check.errors.count) error\(report.check.errors.count == 1 ? "" : "s") to fix first")
         }
         try PageEdit.rewrite(report.file, expecting: report.bytes) { value in
-            value.set("status", .string(PageStatus.submitted.rawValue))
-            value.remove("errors")
+            value.setMember("status", .string(PageStatus.submitted.rawValue))
+            value.removeMember("errors")
         }
         printError("\(report.file): submitted")
     }
@@ -48,25 +48,5 @@ enum PageEdit {
         do { try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8)) } catch {
             fail(error.description)
         }
-    }
-}
-
-extension JSONValue {
-    /// Sets a key of an object, keeping its place, or appends it (before "errors").
-    mutating func set(_ key: String, _ newValue: JSONValue) {
-        guard case .object(var members) = self else { return }
-        if let i = members.firstIndex(where: { $0.0 == key }) {
-            members[i].1 = newValue
-        } else if let e = members.firstIndex(where: { $0.0 == "errors" }) {
-            members.insert((key, newValue), at: e)
-        } else {
-            members.append((key, newValue))
-        }
-        self = .object(members)
-    }
-
-    mutating func remove(_ key: String) {
-        guard case .object(let members) = self else { return }
-        self = .object(members.filter { $0.0 != key })
     }
 }
