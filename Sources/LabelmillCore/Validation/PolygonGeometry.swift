@@ -41,7 +41,7 @@ enum PolygonGeometry {
     static func bruteForceCrossing(_ p: [Point]) -> Crossing? {
         let n = p.count
         guard n >= 4 else { return nil }
-        for i in 0..<n {
+        for i in 0..<(n - 2) {
             for j in (i + 2)..<n where !(i == 0 && j == n - 1) {
                 if segmentsMeet(p[i], p[(i + 1) % n], p[j], p[(j + 1) % n]) { return Crossing(first: i, second: j) }
             }
