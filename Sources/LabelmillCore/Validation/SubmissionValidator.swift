@@ -176,7 +176,7 @@ struct PageReview {
         }
         for key in ["project", "page", "revision", "task", "tags", "status", "images"] where root.member(key) == nil {
             var message = "page.json is missing \"\(key)\""
-            if let expected, key != "images", case .object(let values) = expected.json,
+            if let expected, key != "images", key != "status", case .object(let values) = expected.json,
                let value = values.first(where: { $0.0 == key })?.1 {
                 message += "; put back the daemon's value: \"\(key)\": \(JSONWriter.compact(value))"
             } else if key == "status" {
