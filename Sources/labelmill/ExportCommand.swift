@@ -64,8 +64,8 @@ struct ExportCommand: ParsableCommand {
             if s.images == 0 {
                 Self.say("nothing to export: project \(project) has no completed pages yet; wrote an empty \(format.rawValue) export to \(out)")
             }
-            if folder.linkFellBackToCopy {
-                Self.say("images were copied, not linked: \(out) is on another file system than the outbox")
+            if let problem = folder.linkProblem {
+                Self.say("copied \(folder.copiedInsteadOfLinked) image\(folder.copiedInsteadOfLinked == 1 ? "" : "s") instead of linking: \(problem)")
             }
             print("exported \(s.images) image\(s.images == 1 ? "" : "s"), \(s.regions) region\(s.regions == 1 ? "" : "s") from \(s.pages) page\(s.pages == 1 ? "" : "s") to \(out) (\(format.rawValue))")
         } catch let error as ExportRefusal {

@@ -23,8 +23,9 @@ public final class ExportFolder: ExportSink {
     /// The absolute path it is published at.
     public let absolutePath: String
     public let imageMode: ExportImageMode
-    /// Whether some image had to be copied because it could not be linked.
-    public private(set) var linkFellBackToCopy = false
+    /// Images copied under `--images link` because they could not be linked, and why.
+    public private(set) var copiedInsteadOfLinked = 0
+    public private(set) var linkProblem: String?
 
     private let parentFD: Int32
     private let name: String
@@ -36,6 +37,7 @@ public final class ExportFolder: ExportSink {
     private var page: (name: String, fd: Int32)?
     private var linksWork = true
     private var finished = false
+    private var copyBuffer = [UInt8](repeating: 0, count: 1 << 20)
 
     /// A long file written through a buffer, so streaming 100,000 lines costs few system calls.
     private struct Stream {
@@ -130,7 +132,7 @@ public final class ExportFolder: ExportSink {
         defer { close(from.fd) }
         try from.buffer.withUnsafeBytes { try ExportIO.writeAll(from.fd, $0, name: source) }
         guard lseek(from.fd, 0, SEEK_SET) == 0 else { throw ExportIOError("cannot rewind \(source)") }
-        try ExportIO.copyContents(from: from.fd, to: streams[path]!.fd, name: path)
+        try ExportIO.copyContents(from: from.fd, to: streams[path]!.fd, name: path, buffer: &copyBuffer)
         let (dir, file) = try folder(of: source)
         guard unlinkat(dir, file, 0) == 0 else { throw ExportIOError("cannot remove \(source)") }
     }
@@ -148,22 +150,27 @@ public final class ExportFolder: ExportSink {
         let (dir, target) = try folder(of: path)
         if imageMode == .link && linksWork {
             if linkat(source, file, dir, target, 0) == 0 { return }
-            switch errno {
-            case EXDEV, EPERM, EMLINK, EOPNOTSUPP, ENOSYS:
+            let code = errno
+            switch code {
+            case EXDEV, EPERM, EOPNOTSUPP, ENOSYS:
                 // Another file system, or one without hard links: copy this and the rest.
                 linksWork = false
-                linkFellBackToCopy = true
+            case EMLINK:
+                // This one file has as many links as its file system allows: copy it alone.
+                break
             default:
                 throw ExportIOError("cannot link image \(page)/\(file) into the export")
             }
+            if linkProblem == nil { linkProblem = String(cString: strerror(code)) }
         }
+        if imageMode == .link { copiedInsteadOfLinked += 1 }
         let from = openat(source, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard from >= 0 else { throw ExportIOError("cannot open image \(page)/\(file)") }
         defer { close(from) }
         let to = openat(dir, target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard to >= 0 else { throw ExportIOError("cannot create \(path) in the export") }
         defer { close(to) }
-        try ExportIO.copyContents(from: from, to: to, name: path)
+        try ExportIO.copyContents(from: from, to: to, name: path, buffer: &copyBuffer)
     }
 
     // MARK: Publishing

@@ -59,9 +59,8 @@ enum ExportIO {
         }
     }
 
-    /// Copies the rest of `source` into `target`, in the kernel where it can.
-    static func copyContents(from source: Int32, to target: Int32, name: String) throws {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    /// Copies the rest of `source` into `target` through `buffer`.
+    static func copyContents(from source: Int32, to target: Int32, name: String, buffer: inout [UInt8]) throws {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress!, $0.count) }
             if n < 0 { if errno == EINTR { continue }; throw ExportIOError("cannot read \(name)") }
