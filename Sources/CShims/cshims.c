@@ -58,12 +58,12 @@ static uint64_t png_row_bytes(const png_header *h, uint64_t width) {
    its filter byte. */
 static uint64_t png_filtered_size(const png_header *h) {
     if (!h->interlace) return (uint64_t)h->height * (1 + png_row_bytes(h, h->width));
-    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0}, y0[7] = {0, 0, 4, 0, 2, 0, 1};
-    static const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    static const uint32_t x0[7] = {0, 4, 0, 2, 0, 1, 0}, y0[7] = {0, 0, 4, 0, 2, 0, 1};
+    static const uint32_t dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
     uint64_t total = 0;
     for (int p = 0; p < 7; p++) {
-        uint64_t w = h->width > (uint32_t)x0[p] ? (h->width - x0[p] + dx[p] - 1) / dx[p] : 0;
-        uint64_t rows = h->height > (uint32_t)y0[p] ? (h->height - y0[p] + dy[p] - 1) / dy[p] : 0;
+        uint64_t w = h->width > x0[p] ? ((uint64_t)h->width - x0[p] + dx[p] - 1) / dx[p] : 0;
+        uint64_t rows = h->height > y0[p] ? ((uint64_t)h->height - y0[p] + dy[p] - 1) / dy[p] : 0;
         if (w && rows) total += rows * (1 + png_row_bytes(h, w));
     }
     return total;

@@ -37,6 +37,16 @@ public enum ImageProbe {
     /// Type by magic bytes, not extension. Recognizes other image types,
     /// documents, archives and text to refuse them by name; PNG and JPEG go
     /// through the C checks (structure, checksums, full decode).
+    ///
+    /// PNG: every chunk CRC and the IDAT zlib stream must be right; damaged or
+    /// missing ancillary chunks (text, colour profiles) are ignored, bytes after
+    /// IEND too. JPEG has no checksum, so damage shows only as a decoder
+    /// warning ("bad Huffman code", "premature end of data segment"): any such
+    /// warning refuses the file, since the decoder had to guess pixels. Stray
+    /// bytes between segments (libjpeg's "extraneous bytes" warning) are
+    /// harmless and accepted, as are bytes after EOI (phones append videos).
+    /// Memory: a PNG row or two, a JPEG at 1/8 scale; a progressive JPEG also
+    /// holds its coefficients (about 3 bytes per pixel, 300 MB at 100 megapixels).
     public static func inspect(_ bytes: UnsafeRawBufferPointer) -> Result<ImageFacts, ImageRefusal> {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             return refuse("empty file: it has no bytes; copy the image again")
