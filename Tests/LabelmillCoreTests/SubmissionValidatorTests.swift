@@ -384,6 +384,16 @@ struct ValidationPolygonTests {
         }
     }
 
+    @Test func manyBadPointsAreCounted() {
+        let points = (0..<15).map { "[\(700 + $0), 10]" }.joined(separator: ", ")
+        let text = Pages.edit("polygon", image: 0, Self.base, "[[1, 1], [1, 2], \(points)]")
+        let got = errors(text, expected: nil, files: nil)
+        #expect(got.count == 11)
+        #expect(got.first?.message == "this polygon has 15 problems with its points; the first 10 are listed")
+        #expect(got.first?.pointer == "/images/0/regions/0/polygon")
+        #expect(got.last?.message == "point 12 (709, 10) is outside the image: x = 709 > image width 640")
+    }
+
     @Test func tooManyPoints() {
         let points = (0..<10_001).map { "[\($0 % 600), \($0 % 400)]" }.joined(separator: ", ")
         let text = Pages.edit("polygon", image: 0, Self.base, "[\(points)]")
@@ -402,6 +412,16 @@ struct ValidationRejectedTextTests {
         let got = errors(text, expected: Pages.expected("bbox"), files: Pages.files)
         #expect(got.map(\.pointer) == ["/revision", "/images/0/regions/0/tag", "/images/0/regions/0/box/x", "/images/1/regions"])
         #expect(got.map(\.line) == [5, 10, 10, 11])
+    }
+
+    @Test func atMost200ErrorsAreListed() {
+        let tags = (0..<250).map { "\"x\($0)\"" }.joined(separator: ", ")
+        let text = Pages.edit("multi-label", image: 0, "[\"Dog\", \"Cat\"]", "[\(tags)]")
+        let got = errors(text, expected: nil, files: nil)
+        #expect(got.count == 200)
+        #expect(got[198].message == "unknown tag \"x198\"; the page's tags are: Dog, Cat")
+        #expect(got[199].message == "... and 51 more errors; fix these and check again")
+        #expect(got[199].pointer == "/images/0/tags/199")
     }
 
     /// The node or key a pointer names, with the position an error about it must have.
