@@ -137,6 +137,14 @@ struct ValidationRule1Tests {
         ])
     }
 
+    @Test func hugeNumbersAreErrorsNotCrashes() {
+        let text = Pages.text("bbox", Pages.bbox).replacing("\"revision\": 2", with: "\"revision\": 1e300")
+            .replacing("\"width\": 320", with: "\"width\": 1e20")
+        let check = SubmissionValidator.check(Array(text.utf8), expected: nil, files: nil)
+        #expect(check.errors.map(\.pointer) == ["/revision", "/images/1/width"])
+        #expect(check.manifest == nil)
+    }
+
     @Test func pointerEscapesKeys() {
         let text = Pages.text("multi-class", Pages.multiClass).replacing("\"status\": \"submitted\",", with: "\"status\": \"submitted\", \"a/b~c\": 1,")
         #expect(errors(text, expected: nil, files: nil).map(\.pointer) == ["/a~1b~0c"])
