@@ -194,6 +194,13 @@ struct ValidationRule2Tests {
         ])
     }
 
+    @Test func deletedFileKeyIsPutBack() {
+        let text = Pages.edit("multi-class", image: 1, "\"file\": \"b.png\", ", "")
+        expectErrors("multi-class", text, [
+            Wanted(11, "{", "/images/1", "image 2 is missing \"file\"; put back the daemon's value: \"file\": \"b.png\""),
+        ], files: false)
+    }
+
     @Test func renamedFile() {
         let text = Pages.edit("multi-class", image: 1, "\"b.png\"", "\"c.png\"")
         expectErrors("multi-class", text, [

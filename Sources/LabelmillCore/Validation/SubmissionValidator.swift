@@ -66,7 +66,8 @@ public enum SubmissionValidator {
     /// For a strict-JSON page that failed: the page.json text the daemon writes back,
     /// the same content with status "rejected", old "errors" dropped and the new errors
     /// as the last key, positioned in this text. Nil when the page passed, is not strict
-    /// JSON (it is never rewritten: its errors go to ERRORS.txt), or is not an object.
+    /// JSON (it is never rewritten: its errors go to ERRORS.txt), is not an object, or
+    /// only its "status" or old "errors" were wrong (the rewrite replaces both).
     public static func rejectedText(for check: PageCheck) -> (text: String, errors: [PageError])? {
         guard let node = check.node, !check.errors.isEmpty, case .object = node.kind,
               case .object(var members) = node.value else { return nil }
@@ -234,6 +235,11 @@ struct PageReview {
         // Which of the daemon's images this is, and whether the folder agrees.
         var daemon: PageImage?
         var folder: PageFolderFile?
+        if fileNode == nil, let expected, index < expected.images.count, !listedNames.contains(expected.images[index].file) {
+            // "file" was deleted: this is the daemon's image at the same place.
+            daemon = expected.images[index]
+            accounted.insert(expected.images[index].file)
+        }
         if let fileNode, let name {
             let fp = p + "/file"
             if let problem = fileNameProblem(name) {
