@@ -580,9 +580,9 @@ private struct StrictJSONReader {
             return fail("strings and keys must be in double quotes (\"), not single quotes", at: k)
         case closeBrace, closeBracket:
             return fail("expected \(expected), found '\(Character(Unicode.Scalar(b)))'", at: k)
-        case dot:
+        case dot where expected.hasPrefix("a value"):
             return fail("numbers must start with a digit: write 0.5, not .5", at: k)
-        case plus:
+        case plus where expected.hasPrefix("a value"):
             return fail("numbers must not start with '+'", at: k)
         case comma:
             return fail("expected \(expected), found ','; is there a comma too many?", at: k)
