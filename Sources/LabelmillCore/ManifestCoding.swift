@@ -26,6 +26,11 @@ extension PageManifest {
             guard let raw = v[key], let value = get(raw) else { throw ManifestDecodingError(key: key) }
             return value
         }
+        // Int(exactly:), not Int(_:), which traps on 1e300 or 2.5 in a hand-edited page.
+        func whole(_ key: String, in v: JSONValue) throws(ManifestDecodingError) -> Int {
+            guard let n = Int(exactly: try need(key, \.numberValue, in: v)) else { throw ManifestDecodingError(key: key) }
+            return n
+        }
         let taskName: String = try need("task", \.stringValue)
         guard let task = TaskKind(rawValue: taskName) else { throw ManifestDecodingError(key: "task") }
         let statusName: String = try need("status", \.stringValue)
@@ -36,8 +41,8 @@ extension PageManifest {
         for raw in rawImages {
             var image = PageImage(
                 file: try need("file", \.stringValue, in: raw),
-                width: Int(try need("width", \.numberValue, in: raw)),
-                height: Int(try need("height", \.numberValue, in: raw)),
+                width: try whole("width", in: raw),
+                height: try whole("height", in: raw),
                 source: try need("source", \.stringValue, in: raw),
                 sha256: try need("sha256", \.stringValue, in: raw),
                 comment: raw["comment"]?.stringValue)
@@ -52,7 +57,7 @@ extension PageManifest {
             schema: json["$schema"]?.stringValue ?? "",
             project: try need("project", \.stringValue),
             page: try need("page", \.stringValue),
-            revision: Int(try need("revision", \.numberValue)),
+            revision: try whole("revision", in: json),
             task: task, tags: tags, status: status, images: images,
             comment: json["comment"]?.stringValue,
             assignedTo: json["assigned_to"]?.stringValue,
@@ -134,6 +139,7 @@ extension PageError {
         guard let line = json["line"]?.numberValue, let column = json["column"]?.numberValue,
               let pointer = json["pointer"]?.stringValue, let message = json["message"]?.stringValue
         else { return nil }
-        self.init(line: Int(line), column: Int(column), pointer: pointer, message: message)
+        guard let line = Int(exactly: line), let column = Int(exactly: column) else { return nil }
+        self.init(line: line, column: column, pointer: pointer, message: message)
     }
 }

@@ -137,6 +137,14 @@ struct ValidationRule1Tests {
         ])
     }
 
+    @Test func hugeNumbersAreErrorsNotCrashes() {
+        let text = Pages.text("bbox", Pages.bbox).replacing("\"revision\": 2", with: "\"revision\": 1e300")
+            .replacing("\"width\": 320", with: "\"width\": 1e20")
+        let check = SubmissionValidator.check(Array(text.utf8), expected: nil, files: nil)
+        #expect(check.errors.map(\.pointer) == ["/revision", "/images/1/width"])
+        #expect(check.manifest == nil)
+    }
+
     @Test func pointerEscapesKeys() {
         let text = Pages.text("multi-class", Pages.multiClass).replacing("\"status\": \"submitted\",", with: "\"status\": \"submitted\", \"a/b~c\": 1,")
         #expect(errors(text, expected: nil, files: nil).map(\.pointer) == ["/a~1b~0c"])
@@ -184,6 +192,13 @@ struct ValidationRule2Tests {
         expectErrors("polygon", text, [
             Wanted(11, "{", "/images/1", "image 2 (\"b.png\") is missing \"sha256\"; put back the daemon's value: \"sha256\": \"bb\""),
         ])
+    }
+
+    @Test func deletedFileKeyIsPutBack() {
+        let text = Pages.edit("multi-class", image: 1, "\"file\": \"b.png\", ", "")
+        expectErrors("multi-class", text, [
+            Wanted(11, "{", "/images/1", "image 2 is missing \"file\"; put back the daemon's value: \"file\": \"b.png\""),
+        ], files: false)
     }
 
     @Test func renamedFile() {
@@ -384,6 +399,16 @@ struct ValidationPolygonTests {
         }
     }
 
+    @Test func manyBadPointsAreCounted() {
+        let points = (0..<15).map { "[\(700 + $0), 10]" }.joined(separator: ", ")
+        let text = Pages.edit("polygon", image: 0, Self.base, "[[1, 1], [1, 2], \(points)]")
+        let got = errors(text, expected: nil, files: nil)
+        #expect(got.count == 11)
+        #expect(got.first?.message == "this polygon has 15 problems with its points; the first 10 are listed")
+        #expect(got.first?.pointer == "/images/0/regions/0/polygon")
+        #expect(got.last?.message == "point 12 (709, 10) is outside the image: x = 709 > image width 640")
+    }
+
     @Test func tooManyPoints() {
         let points = (0..<10_001).map { "[\($0 % 600), \($0 % 400)]" }.joined(separator: ", ")
         let text = Pages.edit("polygon", image: 0, Self.base, "[\(points)]")
@@ -402,6 +427,16 @@ struct ValidationRejectedTextTests {
         let got = errors(text, expected: Pages.expected("bbox"), files: Pages.files)
         #expect(got.map(\.pointer) == ["/revision", "/images/0/regions/0/tag", "/images/0/regions/0/box/x", "/images/1/regions"])
         #expect(got.map(\.line) == [5, 10, 10, 11])
+    }
+
+    @Test func atMost200ErrorsAreListed() {
+        let tags = (0..<250).map { "\"x\($0)\"" }.joined(separator: ", ")
+        let text = Pages.edit("multi-label", image: 0, "[\"Dog\", \"Cat\"]", "[\(tags)]")
+        let got = errors(text, expected: nil, files: nil)
+        #expect(got.count == 200)
+        #expect(got[198].message == "unknown tag \"x198\"; the page's tags are: Dog, Cat")
+        #expect(got[199].message == "... and 51 more errors; fix these and check again")
+        #expect(got[199].pointer == "/images/0/tags/199")
     }
 
     /// The node or key a pointer names, with the position an error about it must have.

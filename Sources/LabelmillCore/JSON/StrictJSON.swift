@@ -126,6 +126,7 @@ private struct StrictJSONReader {
         skipWhitespace()
         if i < end {
             try checkByteIsText(at: i)
+            if bytes[i] == slash { throw fail("comments are not allowed in JSON", at: i) }
             throw fail("unexpected \(describe(at: i)) after the end of the JSON value; the text should end here", at: i)
         }
         return root
@@ -219,7 +220,7 @@ private struct StrictJSONReader {
                 open.removeLast()
                 return JSONNode(.object(members), at: at)
             default:
-                throw unexpected(at: i, expected: "',' or '}' after the value of \(quoted(key))")
+                throw unexpected(at: i, expected: "',' or '}' after the value of \(quoted(key))\(commaHint(at: i))")
             }
         }
     }
@@ -256,7 +257,7 @@ private struct StrictJSONReader {
                 open.removeLast()
                 return JSONNode(.array(items), at: at)
             default:
-                throw unexpected(at: i, expected: "',' or ']' after item \(items.count) of the list")
+                throw unexpected(at: i, expected: "',' or ']' after item \(items.count) of the list\(commaHint(at: i))")
             }
         }
     }
@@ -545,6 +546,14 @@ private struct StrictJSONReader {
 
     // MARK: Errors
 
+    /// " (is a comma missing?)" when a new value starts where a comma should be.
+    func commaHint(at k: Int) -> String {
+        switch bytes[k] {
+        case quote, openBrace, openBracket, minus, zero...nine, 0x74, 0x66, 0x6E: return " (is a comma missing?)"
+        default: return ""
+        }
+    }
+
     /// The end of the text came too soon: say what it stopped inside.
     mutating func endOfFile() -> JSONSyntaxError {
         guard let inner = open.last else {
@@ -571,9 +580,9 @@ private struct StrictJSONReader {
             return fail("strings and keys must be in double quotes (\"), not single quotes", at: k)
         case closeBrace, closeBracket:
             return fail("expected \(expected), found '\(Character(Unicode.Scalar(b)))'", at: k)
-        case dot:
+        case dot where expected.hasPrefix("a value"):
             return fail("numbers must start with a digit: write 0.5, not .5", at: k)
-        case plus:
+        case plus where expected.hasPrefix("a value"):
             return fail("numbers must not start with '+'", at: k)
         case comma:
             return fail("expected \(expected), found ','; is there a comma too many?", at: k)

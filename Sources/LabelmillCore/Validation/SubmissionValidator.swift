@@ -66,7 +66,8 @@ public enum SubmissionValidator {
     /// For a strict-JSON page that failed: the page.json text the daemon writes back,
     /// the same content with status "rejected", old "errors" dropped and the new errors
     /// as the last key, positioned in this text. Nil when the page passed, is not strict
-    /// JSON (it is never rewritten: its errors go to ERRORS.txt), or is not an object.
+    /// JSON (it is never rewritten: its errors go to ERRORS.txt), is not an object, or
+    /// only its "status" or old "errors" were wrong (the rewrite replaces both).
     public static func rejectedText(for check: PageCheck) -> (text: String, errors: [PageError])? {
         guard let node = check.node, !check.errors.isEmpty, case .object = node.kind,
               case .object(var members) = node.value else { return nil }
@@ -112,8 +113,17 @@ struct PageReview {
         self.filesByName = filesByName
     }
 
+    /// At most this many errors are listed; a page with more gets a count in the last one.
+    static let errorsListed = 200
+
     var sortedErrors: [PageError] {
-        found.sorted { ($0.offset, $0.order) < ($1.offset, $1.order) }.map(\.error)
+        var errors = found.sorted { ($0.offset, $0.order) < ($1.offset, $1.order) }.map(\.error)
+        if errors.count > Self.errorsListed {
+            let more = errors.count - Self.errorsListed + 1
+            errors.removeLast(more - 1)
+            errors[errors.count - 1].message = "... and \(more) more errors; fix these and check again"
+        }
+        return errors
     }
 
     mutating func report(_ position: JSONPosition, _ pointer: String, _ message: String) {
@@ -225,6 +235,11 @@ struct PageReview {
         // Which of the daemon's images this is, and whether the folder agrees.
         var daemon: PageImage?
         var folder: PageFolderFile?
+        if fileNode == nil, let expected, index < expected.images.count, !listedNames.contains(expected.images[index].file) {
+            // "file" was deleted: this is the daemon's image at the same place.
+            daemon = expected.images[index]
+            accounted.insert(expected.images[index].file)
+        }
         if let fileNode, let name {
             let fp = p + "/file"
             if let problem = fileNameProblem(name) {
@@ -394,7 +409,8 @@ struct PageReview {
     /// Rule 4: a tag is one of the page's tags, exactly.
     mutating func checkTag(_ node: JSONNode, _ p: String, _ tag: String) {
         guard let tags = pageTags, !pageTagSet.contains(tag) else { return }
-        if let near = Suggest.nearest(to: tag, in: tags) {
+        // Suggestions cost a comparison with every tag: none once the listed errors are full.
+        if found.count < Self.errorsListed, let near = Suggest.nearest(to: tag, in: tags) {
             let caseOnly = near.lowercased() == tag.lowercased() ? " (capitals matter)" : ""
             report(node, p, "unknown tag \(quoted(tag)); did you mean \(quoted(near))?\(caseOnly)")
         } else {
@@ -498,6 +514,9 @@ struct PageReview {
         }
     }
 
+    /// Point problems listed one by one in a polygon before the rest are only counted.
+    static let pointProblemsShown = 10
+
     mutating func polygon(_ node: JSONNode, _ p: String, size: (width: Double, height: Double)?) {
         guard case .array(let items) = node.kind else {
             report(node, p, "\"polygon\" must be a list of [x, y] points, like [[10, 10], [50, 12], [30, 40]], not \(kindName(node))")
@@ -515,21 +534,29 @@ struct PageReview {
         }
         var points: [Point] = []
         points.reserveCapacity(items.count)
-        var shown: [String] = []
-        shown.reserveCapacity(items.count)
+        // Problems with single points: the first few are listed, the rest counted.
+        var pointProblems = 0
+        func pointProblem(_ k: Int, _ message: String) {
+            pointProblems += 1
+            if pointProblems <= Self.pointProblemsShown {
+                report(items[k], "\(p)/\(k)", message)
+            }
+        }
+        // "(x, y)" as the labeler wrote the point.
+        func shown(_ k: Int) -> String {
+            guard case .array(let xy) = items[k].kind, xy.count == 2 else { return "" }
+            return "(\(literal(xy[0])), \(literal(xy[1])))"
+        }
         for (k, item) in items.enumerated() {
-            let ip = "\(p)/\(k)"
             guard case .array(let xy) = item.kind, xy.count == 2,
                   case .number(let x, let xl) = xy[0].kind, case .number(let y, let yl) = xy[1].kind else {
-                report(item, ip, "point \(k + 1) must be [x, y], two numbers, not \(kindName(item))")
+                pointProblem(k, "point \(k + 1) must be [x, y], two numbers, not \(kindName(item))")
                 sound = false
                 points.append(Point(x: .nan, y: .nan))
-                shown.append("")
                 continue
             }
             let point = Point(x: x, y: y)
             points.append(point)
-            shown.append("(\(xl), \(yl))")
             if let size {
                 var outside: String?
                 if x < 0 { outside = "x = \(xl) < 0" }
@@ -537,26 +564,28 @@ struct PageReview {
                 else if y < 0 { outside = "y = \(yl) < 0" }
                 else if y > size.height { outside = "y = \(yl) > image height \(number(size.height))" }
                 if let outside {
-                    report(item, ip, "point \(k + 1) \(shown[k]) is outside the image: \(outside)")
+                    pointProblem(k, "point \(k + 1) \(shown(k)) is outside the image: \(outside)")
                     sound = false
                 }
             }
             if k > 0, points[k - 1] == point {
-                report(item, ip, "point \(k + 1) repeats point \(k) \(shown[k]); remove one of them")
+                pointProblem(k, "point \(k + 1) repeats point \(k) \(shown(k)); remove one of them")
                 sound = false
             }
         }
         if items.count >= 3, let last = points.last, last == points[0] {
-            report(items[items.count - 1], "\(p)/\(items.count - 1)",
-                   "the last point repeats the first \(shown[0]); remove it: a polygon closes itself")
+            pointProblem(items.count - 1, "the last point repeats the first \(shown(0)); remove it: a polygon closes itself")
             sound = false
+        }
+        if pointProblems > Self.pointProblemsShown {
+            report(node, p, "this polygon has \(pointProblems) problems with its points; the first \(Self.pointProblemsShown) are listed")
         }
         guard sound else { return }
         let n = points.count
         if PolygonGeometry.isCollinear(points) {
             report(node, p, "the polygon has zero area: all its points lie on one line")
         } else if let k = PolygonGeometry.foldBack(points) {
-            report(items[k], "\(p)/\(k)", "the outline turns straight back at point \(k + 1) \(shown[k]): the edges before and after it overlap")
+            report(items[k], "\(p)/\(k)", "the outline turns straight back at point \(k + 1) \(shown(k)): the edges before and after it overlap")
         } else if let c = PolygonGeometry.firstCrossing(points) {
             func edge(_ e: Int) -> String { "from point \(e + 1) to point \((e + 1) % n + 1)" }
             report(items[c.second], "\(p)/\(c.second)",
