@@ -14,6 +14,8 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// How long a page.json must stay unchanged before a submission is read.
     public var pageSettleSeconds: Double = 0.3
     var projects: [String: ProjectState] = [:]
+    /// Event lines waiting to be appended, by project.
+    var pendingEvents: [String: [String]] = [:]
 
     public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double) {
         self.workspace = workspace
@@ -57,6 +59,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                 try serveLabelers(project)
             }
         }
+        flushEvents()
     }
 
     /// Runs a step; a full disk is waited out by the caller's next pass, other
@@ -146,9 +149,19 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         }
     }
 
+    /// Queues an event line; lines are appended once per project per pass.
     func emit(_ event: Event) {
-        do { try EventLog.record(event, in: workspace) } catch {
-            logger.error("cannot record event: \(error)", metadata: ["project": "\(event.project)"])
+        pendingEvents[event.project, default: []].append(JSONWriter.compact(event.json))
+    }
+
+    /// Appends the queued event lines, one write per project.
+    func flushEvents() {
+        for (project, lines) in pendingEvents where !lines.isEmpty {
+            do { try EventLog.append(lines, project: project, in: workspace) } catch {
+                logger.error("cannot record events: \(error)", metadata: ["project": "\(project)"])
+                continue
+            }
+            pendingEvents[project] = nil
         }
     }
 }
@@ -163,8 +176,17 @@ extension WatchHints {
 /// `Outbox/<project>/events.jsonl`: one line per transition, appended whole.
 public enum EventLog {
     public static func record(_ event: Event, in workspace: Workspace) throws(FileSystemError) {
-        try FileSystem.makeDirectories(workspace.outbox(event.project))
-        try FileSystem.append(workspace.events(event.project), JSONWriter.compact(event.json) + "\n")
+        try append([JSONWriter.compact(event.json)], project: event.project, in: workspace)
+    }
+
+    /// Appends lines in one write, which O_APPEND keeps whole.
+    public static func append(_ lines: [String], project: String, in workspace: Workspace) throws(FileSystemError) {
+        let text = lines.joined(separator: "\n") + "\n"
+        do { try FileSystem.append(workspace.events(project), text) } catch {
+            guard error.isNotFound else { throw error }
+            try FileSystem.makeDirectories(workspace.outbox(project))
+            try FileSystem.append(workspace.events(project), text)
+        }
     }
 }
 

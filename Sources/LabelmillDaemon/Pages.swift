@@ -76,7 +76,8 @@ extension Engine {
         }
         let manifest = PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: id, revision: 1,
                                     task: settings.task, tags: settings.tags, status: .open, images: entries)
-        try FileSystem.writeAtomically(Path.join(temp, "page.json"), Array(JSONWriter.pretty(manifest.json).utf8), durable: false)
+        // The folder is private until renamed into place: a plain write will do.
+        try FileSystem.writeNew(Path.join(temp, "page.json"), Array(JSONWriter.pretty(manifest.json).utf8))
         try FileSystem.moveNoReplace(temp, copyDir)
         project.nextNumber += 1
         project.copies[id] = manifest
@@ -101,10 +102,15 @@ extension Engine {
         }
         var placed = manifest
         placed.schema = place.schemaReference
-        try FileSystem.writeAtomically(Path.join(stage, "page.json"), Array(JSONWriter.pretty(placed.json).utf8), durable: false)
+        try FileSystem.writeNew(Path.join(stage, "page.json"), Array(JSONWriter.pretty(placed.json).utf8))
         let target = workspace.folder(of: manifest.page, in: project.name, at: place)
-        try FileSystem.makeDirectories(Path.parent(target))
-        try FileSystem.moveNoReplace(stage, target)
+        do { try FileSystem.moveNoReplace(stage, target) } catch {
+            guard error.isNotFound else { throw error }
+            try FileSystem.makeDirectories(Path.parent(target))
+            try FileSystem.moveNoReplace(stage, target)
+        }
+        // The daemon wrote it: nothing to review until someone changes it.
+        project.handled[target] = FileSystem.status(Path.join(target, "page.json"))
     }
 
     /// Every page the daemon made that is not done must live somewhere in Watch

@@ -9,6 +9,9 @@ extension Engine {
     func reviewPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
         let t = now()
         for (id, instances) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
+            // A single copy whose page.json is as the daemon last saw it: nothing to do.
+            if instances.count == 1, let seen = project.handled[instances[0].folder],
+               let now = FileSystem.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) { continue }
             guard let live = try settle(id, instances, in: project) else { continue }
             let file = Path.join(live.folder, "page.json")
             guard let status = FileSystem.status(file) else { continue }
