@@ -95,3 +95,18 @@ public struct PageManifest: Sendable, Equatable {
         self.comment = comment; self.assignedTo = assignedTo; self.errors = errors
     }
 }
+
+extension PageManifest {
+    /// Takes the labels (tags, regions, comments) of another version of this
+    /// page, image by image, keeping everything the daemon wrote.
+    public mutating func adoptLabels(from other: PageManifest) {
+        comment = other.comment
+        let byFile = Dictionary(other.images.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        for i in images.indices {
+            guard let labeled = byFile[images[i].file] else { continue }
+            images[i].tags = labeled.tags
+            images[i].regions = labeled.regions
+            images[i].comment = labeled.comment
+        }
+    }
+}

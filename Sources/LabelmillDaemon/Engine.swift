@@ -140,7 +140,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
 
     func prepareProjectFolders(_ project: ProjectState) throws(FileSystemError) {
         let p = project.name
-        for dir in [workspace.queue(p), workspace.labelers(p), workspace.conflicts(p), workspace.rejected(p), workspace.copies(p)] {
+        for dir in [workspace.queue(p), workspace.labelers(p), workspace.conflicts(p), workspace.rejected(p)] {
             try FileSystem.makeDirectories(dir)
         }
         if let text = try? FileSystem.read(workspace.instructions(p), maxBytes: 1 << 24).bytes {

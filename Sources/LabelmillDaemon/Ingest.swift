@@ -88,7 +88,7 @@ extension Engine {
         }
         let sha = Hashing.sha256(read.bytes)
         if let original = project.index[sha] {
-            if try isLeftover(item, original: original, in: project) { return }
+            if try isLeftover(item, sha256: sha, in: project) { return }
             return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
         }
         if project.pending.contains(where: { $0.sha256 == sha }) {
@@ -115,10 +115,10 @@ extension Engine {
 
     /// An inbox file that is a hard link of an image already paged: the daemon
     /// stopped between building the page and removing the original. Finish that.
-    func isLeftover(_ item: InboxItem, original: (page: String, file: String), in project: ProjectState) throws(FileSystemError) -> Bool {
+    func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
         guard item.status.links > 1 else { return false }
-        let copyImage = Path.join(workspace.copies(project.name), original.page, original.file)
-        guard let copy = FileSystem.status(copyImage), copy.inode == item.status.inode, copy.device == item.status.device else { return false }
+        let kept = PageJournal(workspace: workspace, project: project.name).image(sha256)
+        guard let copy = FileSystem.status(kept), copy.inode == item.status.inode, copy.device == item.status.device else { return false }
         try FileSystem.remove(rawPath: item.rawPath)
         return true
     }

@@ -6,7 +6,8 @@ extension Engine {
     /// whose held pages have all been untouched for `lease_minutes`.
     func serveLabelers(_ project: ProjectState) throws(FileSystemError) {
         guard let settings = project.settings else { return }
-        let queue = WorkQueue(workspace: workspace, project: project.name)
+        let queue = WorkQueue(workspace: workspace, project: project.name,
+                              knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
         let t = now()
         for labeler in queue.labelers where labeler.signedIn {
             let held = queue.held(by: labeler.name)
@@ -14,14 +15,12 @@ extension Engine {
                 let minutes = JSONWriter.formatNumber(settings.leaseMinutes)
                 let returned = try queue.release(labeler.name, reason: "Timed out: none of your pages changed for \(minutes) minutes, so they went back to the queue with your labels, for another labeler.")
                 for id in returned {
-                    reloadCopy(id, in: project)
                     emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: labeler.name))
                 }
                 logger.info("labeler timed out", metadata: ["project": "\(project.name)", "labeler": "\(labeler.name)", "pages": "\(returned.count)"])
                 continue
             }
             for id in try queue.fill(labeler.name, upTo: settings.pagesPerLabeler) {
-                reloadCopy(id, in: project)
                 project.touched[labeler.name] = t
                 emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: labeler.name))
                 logger.info("page assigned", metadata: ["project": "\(project.name)", "page.id": "\(id)", "labeler": "\(labeler.name)"])
@@ -46,9 +45,10 @@ extension Engine {
         return latest
     }
 
-    /// Re-reads the daemon's copy of a page after a move changed its revision.
+    /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)
+    /// moved it.
     func reloadCopy(_ id: String, in project: ProjectState) {
-        if let copy = readManifest(Path.join(workspace.copies(project.name), id, "page.json")) {
+        if let copy = PageJournal(workspace: workspace, project: project.name).manifest(of: id) {
             project.copies[id] = copy
         }
     }

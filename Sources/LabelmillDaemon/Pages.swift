@@ -3,31 +3,21 @@ import LabelmillFS
 
 extension Engine {
     /// Loads the daemon's copies of a project's pages: the duplicate index, the
-    /// next page number, and what each live page should look like. Removes
-    /// copies a stop left half-made.
+    /// next page number, and what each live page should look like; then puts
+    /// back any page a stop or a person left missing.
     func loadCopies(_ project: ProjectState) throws(FileSystemError) {
-        let dir = workspace.copies(project.name)
-        try FileSystem.makeDirectories(dir)
-        project.copies = [:]
+        let journal = PageJournal(workspace: workspace, project: project.name)
+        try journal.prepare()
+        let (pages, lines) = try journal.load()
+        project.copies = pages
         project.index = [:]
         var highest = 0
-        for entry in FileSystem.names(dir) {
-            let path = Path.join(dir, entry)
-            if entry.hasSuffix(".tmp") {
-                if let n = PageID.number(String(entry.dropLast(4))) { highest = max(highest, n) }
-                try FileSystem.removeTree(path)
-                continue
-            }
-            guard let n = PageID.number(entry) else { continue }
-            highest = max(highest, n)
-            guard let manifest = readManifest(Path.join(path, "page.json")) else {
-                logger.error("the daemon's copy of a page is unreadable; leaving it", metadata: ["project": "\(project.name)", "page.id": "\(entry)"])
-                continue
-            }
-            project.copies[entry] = manifest
-            for image in manifest.images { project.index[image.sha256] = (entry, image.file) }
+        for (id, manifest) in pages {
+            highest = max(highest, PageID.number(id) ?? 0)
+            for image in manifest.images { project.index[image.sha256] = (id, image.file) }
         }
         project.nextNumber = highest + 1
+        if lines > 2 * pages.count + 1000 { try journal.compact(pages) }
         try restoreMissingPages(project)
     }
 
@@ -38,67 +28,64 @@ extension Engine {
     }
 
     /// Builds full pages from the checked images; with `flushAll`, or after
-    /// `flush_seconds` of quiet, the last partial page too. Pages of one pass
-    /// are flushed to disk together before the inbox originals are removed.
+    /// `flush_seconds` of quiet, the last partial page too. A batch is made in
+    /// three steps, each safe to interrupt: the images are kept and the pages
+    /// journaled (one write); the page folders are placed in the queue; after
+    /// one flush of the file system, the inbox originals are removed.
     func buildPages(_ project: ProjectState, flushAll: Bool) throws(FileSystemError) {
         guard let settings = project.settings, !project.pending.isEmpty else { return }
         let quiet = now() - project.lastInboxActivity >= settings.flushSeconds
+        let journal = PageJournal(workspace: workspace, project: project.name)
+        var made: [PageManifest] = []
         var built: [AcceptedImage] = []
-        while project.pending.count >= settings.pageSize || (!project.pending.isEmpty && (flushAll || quiet)) {
-            let images = Array(project.pending.prefix(settings.pageSize))
-            try makePage(images, in: project, settings: settings)
-            project.pending.removeFirst(images.count)
+        var number = project.nextNumber
+        while built.count + settings.pageSize <= project.pending.count
+                || (built.count < project.pending.count && (flushAll || quiet)) {
+            let images = Array(project.pending[built.count..<min(built.count + settings.pageSize, project.pending.count)])
+            var entries: [PageImage] = []
+            var used = Set<String>()
+            for image in images {
+                var file = image.name
+                var n = 2
+                while used.contains(file) { file = Path.numbered(image.name, n); n += 1 }
+                used.insert(file)
+                try journal.keepImage(rawPath: image.rawPath, sha256: image.sha256)
+                entries.append(PageImage(file: file, width: image.width, height: image.height, source: image.source, sha256: image.sha256))
+            }
+            made.append(PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: PageID.make(number),
+                                     revision: 1, task: settings.task, tags: settings.tags, status: .open, images: entries))
+            number += 1
             built += images
         }
-        guard !built.isEmpty else { return }
+        guard !made.isEmpty else { return }
+        try journal.append(made)
+        project.nextNumber = number
+        project.pending.removeFirst(built.count)
+        let t = now()
+        for manifest in made {
+            project.copies[manifest.page] = manifest
+            for image in manifest.images { project.index[image.sha256] = (manifest.page, image.file) }
+            try placePage(manifest, in: project, at: .queue)
+            for image in manifest.images {
+                emit(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
+            }
+            emit(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
+            logger.info("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
+        }
         // One flush for the whole batch, then the inbox originals may go.
         FileSystem.syncFileSystem(workspace.stateRoot)
         for image in built { try FileSystem.remove(rawPath: image.rawPath) }
     }
 
-    /// Makes one page: the daemon's copy first (complete once renamed into
-    /// place), then the page itself, staged and renamed into the queue.
-    func makePage(_ images: [AcceptedImage], in project: ProjectState, settings: ProjectSettings) throws(FileSystemError) {
-        let id = PageID.make(project.nextNumber)
-        let copyDir = Path.join(workspace.copies(project.name), id)
-        let temp = copyDir + ".tmp"
-        try FileSystem.removeTree(temp)
-        try FileSystem.makeDirectories(temp)
-        var entries: [PageImage] = []
-        var used = Set<String>()
-        for image in images {
-            var file = image.name
-            var n = 2
-            while used.contains(file) { file = Path.numbered(image.name, n); n += 1 }
-            used.insert(file)
-            try FileSystem.link(rawFrom: image.rawPath, to: Path.join(temp, file))
-            entries.append(PageImage(file: file, width: image.width, height: image.height, source: image.source, sha256: image.sha256))
-        }
-        let manifest = PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: id, revision: 1,
-                                    task: settings.task, tags: settings.tags, status: .open, images: entries)
-        // The folder is private until renamed into place: a plain write will do.
-        try FileSystem.writeNew(Path.join(temp, "page.json"), Array(JSONWriter.pretty(manifest.json).utf8))
-        try FileSystem.moveNoReplace(temp, copyDir)
-        project.nextNumber += 1
-        project.copies[id] = manifest
-        for image in entries { project.index[image.sha256] = (id, image.file) }
-        try placePage(manifest, from: copyDir, in: project, at: .queue)
-        let t = now()
-        for image in entries {
-            emit(Event(time: t, kind: .ingested, project: project.name, page: id, file: image.file, source: image.source))
-        }
-        emit(Event(time: t, kind: .paged, project: project.name, page: id))
-        logger.info("page ready", metadata: ["project": "\(project.name)", "page.id": "\(id)", "images": "\(entries.count)"])
-    }
-
-    /// Writes a page folder at `place` from the images in `imagesDir` (hard
-    /// links) and the manifest: staged under .labelmill, then renamed in.
-    func placePage(_ manifest: PageManifest, from imagesDir: String, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
+    /// Writes a page folder at `place` from the kept images (hard links) and
+    /// the manifest: staged under .labelmill, then renamed in.
+    func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
+        let journal = PageJournal(workspace: workspace, project: project.name)
         let stage = Path.join(workspace.staging, "\(project.name).\(manifest.page)")
         try FileSystem.removeTree(stage)
         try FileSystem.makeDirectories(stage)
         for image in manifest.images {
-            try FileSystem.link(Path.join(imagesDir, image.file), Path.join(stage, image.file))
+            try FileSystem.link(journal.image(image.sha256), Path.join(stage, image.file))
         }
         var placed = manifest
         placed.schema = place.schemaReference
@@ -129,7 +116,7 @@ extension Engine {
             restored.status = .open
             restored.assignedTo = nil
             restored.errors = nil
-            try placePage(restored, from: Path.join(workspace.copies(project.name), id), in: project, at: .queue)
+            try placePage(restored, in: project, at: .queue)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
         }
@@ -151,12 +138,12 @@ extension Engine {
         return found
     }
 
-    /// Records a page as done in the daemon's copy and drops the copy's image
-    /// links, so emptying the outbox frees the disk.
+    /// Records a page as done in the daemon's copy and drops the kept images,
+    /// so emptying the outbox frees the disk.
     func finishCopy(_ done: PageManifest, in project: ProjectState) throws(FileSystemError) {
-        let dir = Path.join(workspace.copies(project.name), done.page)
-        try FileSystem.writeAtomically(Path.join(dir, "page.json"), Array(JSONWriter.pretty(done.json).utf8))
-        for image in done.images { try FileSystem.remove(Path.join(dir, image.file)) }
+        let journal = PageJournal(workspace: workspace, project: project.name)
+        try journal.append([done])
+        try journal.dropImages(of: done)
         project.copies[done.page] = done
     }
 }

@@ -8,9 +8,17 @@ public struct WorkQueue {
     public let workspace: Workspace
     public let project: String
 
-    public init(workspace: Workspace, project: String) {
+    /// The daemon's copies it already holds (saves reading the journal).
+    public var knownCopy: ((String) -> PageManifest?)?
+    /// Told of every copy version recorded.
+    public var onRecord: ((PageManifest) -> Void)?
+
+    public init(workspace: Workspace, project: String, knownCopy: ((String) -> PageManifest?)? = nil,
+                onRecord: ((PageManifest) -> Void)? = nil) {
         self.workspace = workspace
         self.project = project
+        self.knownCopy = knownCopy
+        self.onRecord = onRecord
     }
 
     public static let signedOutFile = "SIGNED-OUT.txt"
@@ -107,7 +115,7 @@ public struct WorkQueue {
         }
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return false }
         try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
-        try recordRevision(id, revision + 1)
+        try recordRevision(id, value)
         let target = workspace.folder(of: id, in: project, at: to)
         try FileSystem.makeDirectories(Path.parent(target))
         do { try FileSystem.moveNoReplace(source, target) } catch {
@@ -119,14 +127,19 @@ public struct WorkQueue {
 }
 
 extension WorkQueue {
-    /// The daemon's copy learns the page's new revision, so a copy of the page
-    /// from an earlier holder is recognised as stale.
-    func recordRevision(_ id: String, _ revision: Int) throws(FileSystemError) {
-        let file = Path.join(workspace.copies(project), id, "page.json")
-        guard let bytes = try? FileSystem.read(file).bytes, let node = try? StrictJSON.parse(bytes) else { return }
-        var value = node.value
-        guard Int(value["revision"]?.numberValue ?? 0) < revision else { return }
-        value.setMember("revision", .number(Double(revision)))
-        try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
+    /// The daemon's copy learns the page's new revision and holder (and its
+    /// labels so far, so a restore keeps them), so a copy of the page from an
+    /// earlier holder is recognised as stale.
+    func recordRevision(_ id: String, _ page: JSONValue) throws(FileSystemError) {
+        let journal = PageJournal(workspace: workspace, project: project)
+        guard var copy = knownCopy?(id) ?? journal.manifest(of: id) else { return }
+        let revision = Int(page["revision"]?.numberValue ?? 0)
+        guard copy.revision < revision else { return }
+        copy.revision = revision
+        copy.assignedTo = page["assigned_to"]?.stringValue
+        copy.status = .open
+        if let labeled = try? PageManifest(json: page) { copy.adoptLabels(from: labeled) }
+        try journal.append([copy])
+        onRecord?(copy)
     }
 }

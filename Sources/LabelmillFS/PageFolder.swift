@@ -33,10 +33,7 @@ public enum PageFolder {
     /// The daemon's copy of a page, when the folder lies in a workspace.
     public static func expectedManifest(for folder: String) -> PageManifest? {
         guard let (ws, project) = locate(folder) else { return nil }
-        let id = Path.name(absolute(folder))
-        guard let bytes = try? FileSystem.read(Path.join(ws.copies(project), id, "page.json")).bytes,
-              let node = try? StrictJSON.parse(bytes) else { return nil }
-        return try? PageManifest(json: node.value)
+        return PageJournal(workspace: ws, project: project).manifest(of: Path.name(absolute(folder)))
     }
 
     public static func absolute(_ path: String) -> String {

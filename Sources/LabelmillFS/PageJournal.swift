@@ -1,0 +1,109 @@
+import LabelmillCore
+
+/// The daemon's own copy of every page of a project, kept under
+/// `.labelmill/pages/<project>/`:
+/// - `journal.jsonl`: one line per version of a page, as the daemon last knew
+///   it (made, changed hands, done); the last line of a page wins. Appending
+///   is one write for a whole batch of pages, where a file per page would cost
+///   a create each.
+/// - `images/<sha256>`: a hard link to each image of a live page, so a page a
+///   labeler deletes can be restored; dropped once the page is done, so
+///   emptying the outbox frees the disk.
+public struct PageJournal: Sendable {
+    public let workspace: Workspace
+    public let project: String
+
+    public init(workspace: Workspace, project: String) {
+        self.workspace = workspace
+        self.project = project
+    }
+
+    public var folder: String { workspace.copies(project) }
+    public var file: String { Path.join(folder, "journal.jsonl") }
+    public var imagesFolder: String { Path.join(folder, "images") }
+    public func image(_ sha256: String) -> String { Path.join(imagesFolder, sha256) }
+
+    public func prepare() throws(FileSystemError) {
+        try FileSystem.makeDirectories(imagesFolder)
+    }
+
+    /// Every page's latest version. A line a stop cut short is ignored: the
+    /// page it described was not placed yet.
+    public func load() throws(FileSystemError) -> (pages: [String: PageManifest], lines: Int) {
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.read(file).bytes } catch {
+            if error.isNotFound { return ([:], 0) }
+            throw error
+        }
+        var pages: [String: PageManifest] = [:]
+        var lines = 0
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+            if end > start, let manifest = Self.decode(Array(bytes[start..<end])) {
+                pages[manifest.page] = manifest
+                lines += 1
+            }
+            start = end + 1
+        }
+        return (pages, lines)
+    }
+
+    /// The latest version of one page, reading only the lines that name it.
+    public func manifest(of id: String) -> PageManifest? {
+        guard let bytes = try? FileSystem.read(file).bytes else { return nil }
+        let needle = Array("\"page\":\"\(id)\"".utf8)
+        var found: PageManifest?
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+            let line = bytes[start..<end]
+            if Self.contains(line, needle), let manifest = Self.decode(Array(line)), manifest.page == id {
+                found = manifest
+            }
+            start = end + 1
+        }
+        return found
+    }
+
+    /// Appends page versions in one write (O_APPEND keeps it whole).
+    public func append(_ manifests: [PageManifest]) throws(FileSystemError) {
+        guard !manifests.isEmpty else { return }
+        let text = manifests.map { JSONWriter.compact($0.json) + "\n" }.joined()
+        try FileSystem.append(file, text)
+    }
+
+    /// Rewrites the journal with one line per page, when old versions pile up.
+    public func compact(_ pages: [String: PageManifest]) throws(FileSystemError) {
+        let text = pages.keys.sorted().map { JSONWriter.compact(pages[$0]!.json) + "\n" }.joined()
+        try FileSystem.writeAtomically(file, Array(text.utf8))
+    }
+
+    /// Keeps an image by its hash: a hard link, so no bytes are copied.
+    public func keepImage(rawPath: [UInt8], sha256: String) throws(FileSystemError) {
+        do { try FileSystem.link(rawFrom: rawPath, to: image(sha256)) } catch {
+            // Same hash, same bytes: left by an earlier attempt.
+            guard error.isExists else { throw error }
+        }
+    }
+
+    public func dropImages(of manifest: PageManifest) throws(FileSystemError) {
+        for entry in manifest.images { try FileSystem.remove(image(entry.sha256)) }
+    }
+
+    static func decode(_ line: [UInt8]) -> PageManifest? {
+        guard let node = try? StrictJSON.parse(line) else { return nil }
+        return try? PageManifest(json: node.value)
+    }
+
+    static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count, let first = needle.first else { return false }
+        var i = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while i <= last {
+            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+}
