@@ -16,10 +16,10 @@ struct BoxCommand: ParsableCommand {
 
     @OptionGroup var tag: TagChoiceOptions
 
-    @Option(help: "The box as X,Y,W,H in pixels: top-left corner, width and height.")
+    @Option(help: ArgumentHelp("The box as X,Y,W,H in pixels: top-left corner, width and height.", valueName: "x,y,w,h"))
     var rect: String?
 
-    @Option(help: "Top-left corner X,Y of a box the size of the page's last box (50x50 when there is none).")
+    @Option(help: ArgumentHelp("Top-left corner X,Y of a box the size of the page's last box (50x50 when there is none).", valueName: "x,y"))
     var template: String?
 
     func validate() throws {

@@ -33,10 +33,10 @@ enum LabelVerb {
 
 /// `--tag NAME` or `--key N`.
 struct TagChoiceOptions: ParsableArguments {
-    @Option(help: "The tag by name, exactly as in the page's \"tags\".")
+    @Option(help: ArgumentHelp("The tag by name, exactly as in the page's \"tags\".", valueName: "name"))
     var tag: String?
 
-    @Option(help: "The tag by number key: 1-9 are the page's first nine tags, as on Azure ML's labeling screen.")
+    @Option(help: ArgumentHelp("The tag by number key: 1-9 are the page's first nine tags, as on Azure ML's labeling screen.", valueName: "n"))
     var key: Int?
 
     func validate() throws {
@@ -61,7 +61,7 @@ struct ImageSelectionOptions: ParsableArguments {
     @Flag(help: "Every image of the page.")
     var all = false
 
-    @Option(help: "The images: numbers from 1 or file names, separated by commas, like 1,3.")
+    @Option(help: ArgumentHelp("The images: numbers from 1 or file names, separated by commas, like 1,3.", valueName: "list"))
     var images: String?
 
     func validate() throws {

@@ -16,7 +16,7 @@ struct PolygonCommand: ParsableCommand {
 
     @OptionGroup var tag: TagChoiceOptions
 
-    @Option(help: "The outline as \"X,Y X,Y X,Y ...\" in pixels, 3 or more points; it closes itself.")
+    @Option(help: ArgumentHelp("The outline as \"X,Y X,Y X,Y ...\" in pixels, 3 or more points; it closes itself.", valueName: "points"))
     var points: String
 
     func validate() throws {

@@ -56,10 +56,10 @@ struct RegionCommand: ParsableCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var target: Target
 
-        @Option(help: "The new box as X,Y,W,H in pixels (bbox pages).")
+        @Option(help: ArgumentHelp("The new box as X,Y,W,H in pixels (bbox pages).", valueName: "x,y,w,h"))
         var rect: String?
 
-        @Option(help: "The new outline as \"X,Y X,Y X,Y ...\" in pixels (polygon pages).")
+        @Option(help: ArgumentHelp("The new outline as \"X,Y X,Y X,Y ...\" in pixels (polygon pages).", valueName: "points"))
         var points: String?
 
         func validate() throws { _ = try shape() }
