@@ -16,10 +16,11 @@ struct BoxCommand: ParsableCommand {
 
     @OptionGroup var tag: TagChoiceOptions
 
-    @Option(help: ArgumentHelp("The box as X,Y,W,H in pixels: top-left corner, width and height.", valueName: "x,y,w,h"))
+    // Unconditional, so a negative coordinate is read as a value and refused in the validator's words.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The box as X,Y,W,H in pixels: top-left corner, width and height.", valueName: "x,y,w,h"))
     var rect: String?
 
-    @Option(help: ArgumentHelp("Top-left corner X,Y of a box the size of the page's last box (50x50 when there is none).", valueName: "x,y"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Top-left corner X,Y of a box the size of the page's last box (50x50 when there is none).", valueName: "x,y"))
     var template: String?
 
     func validate() throws {

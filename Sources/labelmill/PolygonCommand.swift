@@ -16,7 +16,8 @@ struct PolygonCommand: ParsableCommand {
 
     @OptionGroup var tag: TagChoiceOptions
 
-    @Option(help: ArgumentHelp("The outline as \"X,Y X,Y X,Y ...\" in pixels, 3 or more points; it closes itself.", valueName: "points"))
+    // Unconditional, so a negative coordinate is read as a value and refused in the validator's words.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The outline as \"X,Y X,Y X,Y ...\" in pixels, 3 or more points; it closes itself.", valueName: "points"))
     var points: String
 
     func validate() throws {

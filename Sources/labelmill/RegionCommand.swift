@@ -56,10 +56,11 @@ struct RegionCommand: ParsableCommand {
         @OptionGroup var workspace: WorkspaceOptions
         @OptionGroup var target: Target
 
-        @Option(help: ArgumentHelp("The new box as X,Y,W,H in pixels (bbox pages).", valueName: "x,y,w,h"))
+        // Unconditional, so a negative coordinate is read as a value and refused in the validator's words.
+        @Option(parsing: .unconditional, help: ArgumentHelp("The new box as X,Y,W,H in pixels (bbox pages).", valueName: "x,y,w,h"))
         var rect: String?
 
-        @Option(help: ArgumentHelp("The new outline as \"X,Y X,Y X,Y ...\" in pixels (polygon pages).", valueName: "points"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("The new outline as \"X,Y X,Y X,Y ...\" in pixels (polygon pages).", valueName: "points"))
         var points: String?
 
         func validate() throws { _ = try shape() }

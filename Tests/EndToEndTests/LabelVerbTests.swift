@@ -168,6 +168,8 @@ struct LabelVerbTests {
             (["box", "page-000001", "1", "--key", "4", "--rect", "0,0,5,5"], "key 4 is not set on page-000001: it has 3 tags, 1 \"Cat\", 2 \"Dog\", 3 \"Bird\""),
             (["box", "page-000001", "2", "--tag", "Cat", "--rect", "80,10,30,10"], "image 2 (\"b.png\"): box extends past the right edge: x + width = 110 > image width 100"),
             (["box", "page-000001", "2", "--tag", "Cat", "--rect", "10,10,0,10"], "box width must be greater than 0, not 0"),
+            (["box", "page-000001", "2", "--tag", "Cat", "--rect", "-5,10,10,10"], "box extends past the left edge: x = -5 < 0"),
+            (["polygon", "page-000001", "2", "--tag", "Cat", "--points", "-1,1 5,1 5,5"], "is a bbox page"),
             (["box", "page-000001", "7", "--tag", "Cat", "--rect", "1,1,2,2"], "page-000001 has 2 images; there is no image 7"),
             (["box", "page-000001", "c.png", "--tag", "Cat", "--rect", "1,1,2,2"], "no image \"c.png\" on page-000001; did you mean"),
             (["region", "retag", "page-000001", "2", "1", "--tag", "Dog"], "image 2 (\"b.png\") has no regions yet"),
