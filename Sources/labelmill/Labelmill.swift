@@ -16,6 +16,11 @@ struct Labelmill: AsyncParsableCommand {
             SubmitCommand.self,
             NextCommand.self,
             LeaveCommand.self,
+            TagCommand.self,
+            UntagCommand.self,
+            BoxCommand.self,
+            PolygonCommand.self,
+            RegionCommand.self,
             ExportCommand.self,
             SchemaCommand.self,
         ]
