@@ -258,6 +258,11 @@ static int png_decode(const unsigned char *data, size_t size, const png_header *
     png_set_user_limits(png, LM_MAX_SIDE, LM_MAX_SIDE);
     png_set_chunk_cache_max(png, 1000);
     png_set_chunk_malloc_max(png, 8u << 20);
+    /* png_walk has already verified every CRC and the zlib Adler-32: do not pay twice. */
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#ifdef PNG_IGNORE_ADLER32
+    png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+#endif
     /* Skip every ancillary chunk: the check needs only the pixels, and skipped
        chunks cannot cost memory (iCCP, zTXt) or raise errors about metadata. */
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);

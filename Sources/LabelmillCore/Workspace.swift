@@ -77,19 +77,33 @@ public enum Names {
     /// Hidden, temporary and sync-tool names that are never taken: editors'
     /// backups and probes, partial downloads, rsync and Syncthing temps.
     public static func isIgnored(_ name: String) -> Bool {
-        if name.hasPrefix(".") || name.hasSuffix("~") || name == "4913" { return true }
-        if name.hasPrefix("#") && name.hasSuffix("#") { return true }
-        let lower = name.lowercased()
-        for suffix in [".tmp", ".part", ".crdownload", ".swp", ".swx", ".partial", ".download"] where lower.hasSuffix(suffix) {
-            return true
+        var name = name
+        return name.withUTF8 { isIgnored(bytes: $0) }
+    }
+
+    static let ignoredSuffixes: [[UInt8]] = [".tmp", ".part", ".crdownload", ".swp", ".swx", ".partial", ".download"].map { Array($0.utf8) }
+    static let syncConflict = Array(".sync-conflict-".utf8)
+
+    /// Byte-level check (ASCII case-insensitive suffixes): runs for every file scanned.
+    static func isIgnored(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = b.first, let last = b.last else { return true }
+        if first == UInt8(ascii: ".") || last == UInt8(ascii: "~") { return true }
+        if first == UInt8(ascii: "#") && last == UInt8(ascii: "#") { return true }
+        if b.count == 4 && b.elementsEqual("4913".utf8) { return true }
+        func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+        for suffix in ignoredSuffixes where b.count >= suffix.count {
+            if zip(b[(b.count - suffix.count)...], suffix).allSatisfy({ lower($0) == $1 }) { return true }
         }
-        return lower.contains(".sync-conflict-")
+        guard b.count >= syncConflict.count else { return false }
+        for start in 0...(b.count - syncConflict.count) where b[start] == UInt8(ascii: ".") {
+            if zip(b[start..<(start + syncConflict.count)], syncConflict).allSatisfy({ lower($0) == $1 }) { return true }
+        }
+        return false
     }
 
     /// As `isIgnored`, for a raw name that may not be valid UTF-8.
     public static func isIgnored(raw: [UInt8]) -> Bool {
-        if raw.first == UInt8(ascii: ".") { return true }
-        return isIgnored(String(decoding: raw, as: UTF8.self))
+        raw.withUnsafeBufferPointer { isIgnored(bytes: $0) }
     }
 }
 

@@ -38,8 +38,10 @@ extension Engine {
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
         if ready.isEmpty { return }
         if once {
-            // The short recheck of --once: sizes and times must hold across it.
-            usleep(50_000)
+            // The short recheck of --once: sizes and times must hold across it
+            // (the scan took part of it already).
+            let waited = now() - t
+            if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
         }
         for item in ready.sorted(by: { $0.source < $1.source }) {
             guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else {

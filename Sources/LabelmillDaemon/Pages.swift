@@ -89,7 +89,7 @@ extension Engine {
         }
         var placed = manifest
         placed.schema = place.schemaReference
-        try FileSystem.writeNew(Path.join(stage, "page.json"), Array(JSONWriter.pretty(placed.json).utf8))
+        try FileSystem.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
         let target = workspace.folder(of: manifest.page, in: project.name, at: place)
         do { try FileSystem.moveNoReplace(stage, target) } catch {
             guard error.isNotFound else { throw error }

@@ -151,7 +151,7 @@ extension Engine {
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference
         if done.assignedTo == nil { done.assignedTo = place.labelerName }
-        try FileSystem.writeAtomically(Path.join(folder, "page.json"), Array(JSONWriter.pretty(done.json).utf8))
+        try FileSystem.writeAtomically(Path.join(folder, "page.json"), JSONWriter.prettyBytes(done.json))
         try FileSystem.remove(Path.join(folder, "ERRORS.txt"))
         try FileSystem.makeDirectories(workspace.outbox(project.name))
         let target = workspace.folder(of: done.page, in: project.name, at: .outbox)

@@ -114,7 +114,7 @@ public struct WorkQueue {
             value.setMember("status", .string(PageStatus.open.rawValue))
         }
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return false }
-        try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
+        try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value), durable: false)
         try recordRevision(id, value)
         let target = workspace.folder(of: id, in: project, at: to)
         try FileSystem.makeDirectories(Path.parent(target))

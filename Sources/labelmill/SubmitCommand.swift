@@ -45,7 +45,7 @@ enum PageEdit {
         guard (try? FileSystem.read(file).bytes) == expecting else {
             fail("\(file) changed while it was being edited; run the command again")
         }
-        do { try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8)) } catch {
+        do { try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value)) } catch {
             fail(error.description)
         }
     }
