@@ -123,6 +123,11 @@ extension Engine {
             restored.status = .open
             restored.assignedTo = nil
             restored.errors = nil
+            // Restoring changes hands: a copy of the lost folder that turns up later is stale.
+            restored.revision = copy.revision + 1
+            try WorkQueue(workspace: workspace, project: project.name).recordMove(id, revision: restored.revision, holder: nil)
+            project.copies[id]?.revision = restored.revision
+            project.copies[id]?.assignedTo = nil
             try placePage(restored, from: Path.join(workspace.copies(project.name), id), in: project, at: .queue)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
@@ -143,6 +148,18 @@ extension Engine {
             }
         }
         return found
+    }
+
+    /// The latest time anything in a folder changed: the folder itself and its
+    /// entries, mtime or ctime (`rsync -a` keeps old mtimes, but every write
+    /// and rename sets ctime).
+    func latestChange(in folder: String) -> Double {
+        var latest = 0.0
+        for path in [folder] + FileSystem.names(folder).map({ Path.join(folder, $0) }) {
+            guard let st = FileSystem.status(path) else { continue }
+            latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
+        }
+        return latest
     }
 
     /// Records a page as done in the daemon's copy and drops the copy's image

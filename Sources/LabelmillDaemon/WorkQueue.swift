@@ -106,8 +106,11 @@ public struct WorkQueue {
             value.setMember("status", .string(PageStatus.open.rawValue))
         }
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return false }
-        try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
-        try recordRevision(id, revision + 1)
+        do { try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false) } catch {
+            if error.isNotFound { return false }  // another mover took the folder meanwhile
+            throw error
+        }
+        try recordMove(id, revision: revision + 1, holder: to.labelerName)
         let target = workspace.folder(of: id, in: project, at: to)
         try FileSystem.makeDirectories(Path.parent(target))
         do { try FileSystem.moveNoReplace(source, target) } catch {
@@ -119,14 +122,20 @@ public struct WorkQueue {
 }
 
 extension WorkQueue {
-    /// The daemon's copy learns the page's new revision, so a copy of the page
-    /// from an earlier holder is recognised as stale.
-    func recordRevision(_ id: String, _ revision: Int) throws(FileSystemError) {
+    /// The daemon's copy learns the page's new revision and holder, so a copy
+    /// of the page from an earlier holder is recognised as stale, and a copy
+    /// in someone else's folder as a second copy.
+    func recordMove(_ id: String, revision: Int, holder: String?) throws(FileSystemError) {
         let file = Path.join(workspace.copies(project), id, "page.json")
         guard let bytes = try? FileSystem.read(file).bytes, let node = try? StrictJSON.parse(bytes) else { return }
         var value = node.value
         guard Int(value["revision"]?.numberValue ?? 0) < revision else { return }
         value.setMember("revision", .number(Double(revision)))
+        if let holder {
+            value.setMember("assigned_to", .string(holder), after: "status")
+        } else {
+            value.removeMember("assigned_to")
+        }
         try FileSystem.writeAtomically(file, Array(JSONWriter.pretty(value).utf8), durable: false)
     }
 }
