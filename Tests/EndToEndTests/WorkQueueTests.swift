@@ -377,7 +377,7 @@ struct WorkQueueTests {
         page.setMember("status", .string("submitted"))
 
         // vim checks the folder is writable with a file named 4913.
-        FileManager.default.createFile(atPath: folder + "/4913", contents: nil)
+        #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
         try ws.run("watch", "--once")
         try FileManager.default.removeItem(atPath: folder + "/4913")
         // Swap file while editing, then the backup rename: page.json is briefly missing.
@@ -439,5 +439,51 @@ struct WorkQueueTests {
         #expect(try ws.read("Watch/p/conflicts/\(kept)/NOTE.txt").contains("Syncthing"))
         #expect(!ws.list("Outbox/p/page-000001").contains { $0.contains("sync-conflict") })
         #expect(try statusJSON(ws)["conflicts"]?.numberValue == 1)
+    }
+}
+
+@Suite("Status for people: per-labeler throughput")
+struct StatusThroughputTests {
+    @Test("status shows pages done per labeler and pages/hour over the last 24 h, in text and JSON")
+    func throughput() throws {
+        let ws = try TempWorkspace("status")
+        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog"], pageSize: 1, extra: ", \"pages_per_labeler\": 2")
+        for i in 0..<5 { try ws.write("Inbox/p/i\(i).png", PNGFixture.make(width: 5 + i, height: 4, seed: UInt8(40 + i))) }
+        try ws.run("watch", "--once")
+        try ws.run("next", "p", "--as", "ann")
+        try ws.run("next", "p", "--as", "bob")
+        for folder in ["ann/page-000001", "ann/page-000002", "bob/page-000003"] {
+            let path = "Watch/p/labelers/\(folder)"
+            var page = try ws.pageJSON(path)
+            guard case .array(var images) = page["images"] else { return }
+            images[0].setMember("tags", .array([.string("Dog")]))
+            page.setMember("images", .array(images))
+            page.setMember("status", .string("submitted"))
+            try ws.write(path + "/page.json", JSONWriter.pretty(page))
+        }
+        try ws.run("watch", "--once")
+        // A page ann finished two days ago.
+        let old = Timestamp.iso8601(Date().timeIntervalSince1970 - 2 * 86_400)
+        let handle = try #require(FileHandle(forWritingAtPath: ws.path("Outbox/p/events.jsonl")))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"time\":\"\(old)\",\"event\":\"done\",\"project\":\"p\",\"page\":\"page-000099\",\"labeler\":\"ann\"}\n".utf8))
+        try handle.close()
+
+        let out = try ws.run("status", "p", "--json").stdout
+        let project = try #require(try StrictJSON.parse(Array(out.utf8)).value["projects"]?.arrayValue?.first)
+        let ann = try #require(project["labelers"]?["ann"])
+        #expect(ann["done"]?.numberValue == 3)
+        #expect(ann["done_24h"]?.numberValue == 2)
+        #expect(ann["pages_per_hour_24h"]?.numberValue == 0.083)
+        #expect(ann["held"]?.numberValue == 1)  // refilled with page-000005
+        let bob = try #require(project["labelers"]?["bob"])
+        #expect(bob["done"]?.numberValue == 1)
+        #expect(bob["held"]?.numberValue == 1)
+        #expect(project["done"]?.numberValue == 3)
+
+        let text = try ws.run("status", "p").stdout
+        #expect(text.contains("ann  holds 1, done 3 (2 in the last 24 h, 0.08/h)"))
+        #expect(text.contains("bob  holds 1, done 1 (1 in the last 24 h, 0.04/h)"))
+        #expect(text.contains("pages/hour over the last 24 h"))
     }
 }
