@@ -76,5 +76,10 @@ struct LeaveCommand: ParsableCommand {
             }
             printError("signed out of \(project); \(returned.count) page\(returned.count == 1 ? "" : "s") returned to the queue")
         } catch { fail(error.description) }
+        // A page.json that is not valid JSON cannot carry its labels back: say so, never drop it.
+        let kept = queue.held(by: name)
+        if !kept.isEmpty {
+            fail("\(kept.joined(separator: ", ")) stayed in \(ws.labeler(project, name)): the page.json is not valid JSON (run `labelmill check` on it); fix it and run leave again")
+        }
     }
 }

@@ -263,6 +263,19 @@ struct WorkQueueTests {
         try ws.run("leave", "p", "--as", "nobody", expect: 1)
     }
 
+    @Test("leave keeps a page whose page.json is not valid JSON where it is, and says so")
+    func leaveWithBrokenPage() throws {
+        let ws = try workspace(pages: 2, perLabeler: 2)
+        try ws.run("next", "p", "--as", "ann")
+        try ws.write("Watch/p/labelers/ann/page-000002/page.json", "{\"status\": \"open\",")
+        let leave = try ws.run("leave", "p", "--as", "ann", expect: 1)
+        #expect(leave.stderr.contains("1 page returned"))
+        #expect(leave.stderr.contains("page-000002 stayed in"))
+        #expect(ws.queued == ["page-000001"])
+        #expect(ws.list("Watch/p/labelers/ann") == ["SIGNED-OUT.txt", "page-000002"])
+        #expect(try ws.read("Watch/p/labelers/ann/page-000002/page.json") == "{\"status\": \"open\",")
+    }
+
     @Test("Lease expiry: labels kept, SIGNED-OUT.txt; rsync's old file times do not count as idle; deleting the file signs in again")
     func leaseExpiry() throws {
         // 0.03 minutes = 1.8 s.
@@ -394,6 +407,55 @@ struct WorkQueueTests {
         #expect(ws.list("Watch/p/conflicts").isEmpty)
         #expect(try events(ws, "rejected").isEmpty)
         #expect(try ws.pageJSON("Outbox/p/page-000001")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
+    }
+
+    @Test("Under the running daemon (inotify): vim's save dance and an rsync push, step by step, lose nothing")
+    func savesUnderRunningDaemon() throws {
+        let ws = try workspace(pages: 2)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Binary.path)
+        daemon.arguments = ["watch", "--root", ws.root]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        func eventually(_ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline { if condition() { return true }; usleep(50_000) }
+            return condition()
+        }
+        try FileManager.default.createDirectory(atPath: ws.path("Watch/p/labelers/ann"), withIntermediateDirectories: true)
+        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000001"] })
+
+        // vim: probe, swap, backup rename, write, remove the backup; pauses between the steps.
+        let folder = ws.path("Watch/p/labelers/ann/page-000001")
+        let file = folder + "/page.json"
+        var page = try self.page(folder)
+        guard case .array(var images) = page["images"] else { return }
+        images[0].setMember("tags", .array([.string("Dog")]))
+        page.setMember("images", .array(images))
+        page.setMember("status", .string("submitted"))
+        #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
+        try FileManager.default.removeItem(atPath: folder + "/4913")
+        try Data("swap".utf8).write(to: URL(fileURLWithPath: folder + "/.page.json.swp"))
+        #expect(rename(file, file + "~") == 0)
+        usleep(400_000)  // longer than the daemon's tick and its page settle time
+        #expect(ws.list("Watch/p/conflicts").isEmpty, "page.json~ mid-save was taken for a damaged page")
+        try Data(JSONWriter.pretty(page).utf8).write(to: URL(fileURLWithPath: file))
+        usleep(100_000)
+        try? FileManager.default.removeItem(atPath: file + "~")
+        try? FileManager.default.removeItem(atPath: folder + "/.page.json.swp")
+        #expect(eventually { ws.exists("Outbox/p/page-000001/page.json") })
+        #expect(try ws.pageJSON("Outbox/p/page-000001")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
+
+        // rsync: pull, label on the laptop, push back (hidden temp, then rename).
+        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000002"] })
+        let laptop = try TempWorkspace("laptop")
+        try rsync(ws.path("Watch/p/labelers/ann"), laptop.path("ann"))
+        try label(laptop.path("ann/page-000002"))
+        try rsync(laptop.path("ann"), ws.path("Watch/p/labelers/ann"))
+        #expect(eventually { ws.exists("Outbox/p/page-000002/page.json") })
+        #expect(ws.list("Watch/p/conflicts").isEmpty)
+        #expect(try events(ws, "rejected").isEmpty)
     }
 
     @Test("In-place truncate-and-write: an empty page.json mid-save is neither rejected nor replaced")
