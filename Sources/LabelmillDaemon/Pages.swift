@@ -141,7 +141,7 @@ extension Engine {
         for id in FileSystem.names(workspace.queue(project.name)) where PageID.number(id) != nil {
             found[id, default: []].append((Path.join(workspace.queue(project.name), id), .queue))
         }
-        for name in FileSystem.names(workspace.labelers(project.name)) {
+        for name in FileSystem.names(workspace.labelers(project.name)) where PageID.number(name) == nil {
             let dir = workspace.labeler(project.name, name)
             for id in FileSystem.names(dir) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, id)) {
                 found[id, default: []].append((Path.join(dir, id), .labeler(name)))

@@ -8,6 +8,7 @@ extension Engine {
     /// the outbox or rejected with their errors.
     func reviewPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
         let t = now()
+        try setAsideMisplacedPages(project, once: once)
         for (id, instances) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
             guard let live = try settle(id, instances, in: project, once: once) else { continue }
             try setAsideSyncConflicts(id, in: live, project: project)
@@ -33,17 +34,8 @@ extension Engine {
     /// already done, a folder the daemon never made) goes to conflicts with a
     /// note; nothing is applied silently or dropped.
     func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
-        /// Sets a folder aside once it has been quiet for `setAsideQuietSeconds`:
-        /// a copy still arriving (rsync, Syncthing) or a page.json mid-save (vim
-        /// renames it to page.json~ first) is left alone until then. `--once`
-        /// waits only for a folder without page.json: nothing there can be judged.
         func setAside(_ instance: (folder: String, place: Workspace.Place), _ note: String) throws(FileSystemError) {
-            if !once || !FileSystem.exists(Path.join(instance.folder, "page.json")),
-               now() - latestChange(in: instance.folder) < setAsideQuietSeconds {
-                project.watchDirty = true
-                return
-            }
-            try toConflicts(instance, id: id, in: project, note: note)
+            try setAsideWhenQuiet(instance, id: id, in: project, once: once, note: note)
         }
         if let copy = project.copies[id], instances.contains(where: { revision(of: $0.folder) ?? 0 > copy.revision }) {
             reloadCopy(id, in: project)
@@ -85,6 +77,35 @@ extension Engine {
         return keep
     }
 
+    /// Sets a folder aside once it has been quiet for `setAsideQuietSeconds`:
+    /// a copy still arriving (rsync, Syncthing) or a page.json mid-save (vim
+    /// renames it to page.json~ first) is left alone until then. `--once`
+    /// waits only for a folder without page.json: nothing there can be judged.
+    func setAsideWhenQuiet(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState,
+                           once: Bool, note: String, tag: String? = nil) throws(FileSystemError) {
+        if !once || !FileSystem.exists(Path.join(instance.folder, "page.json")),
+           now() - latestChange(in: instance.folder) < setAsideQuietSeconds {
+            project.watchDirty = true
+            return
+        }
+        try toConflicts(instance, id: id, in: project, note: note, tag: tag)
+    }
+
+    /// A page folder put straight into `labelers/` (an rsync without the
+    /// labeler's folder in the path) is no labeler: it is a copy out of place.
+    /// It goes to conflicts; nothing is applied.
+    func setAsideMisplacedPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
+        let labelers = workspace.labelers(project.name)
+        for id in FileSystem.names(labelers) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(labelers, id)) {
+            let whereLive = project.copies[id]?.status == .done
+                ? "The completed page is \(workspace.folder(of: id, in: project.name, at: .outbox)). Nothing was applied."
+                : "LIVE_PAGE"
+            try setAsideWhenQuiet((Path.join(labelers, id), .queue), id: id, in: project, once: once,
+                                  note: "a copy of \(id) put straight into \(labelers)/ rather than into a labeler's folder (labelers/NAME/\(id)). \(whereLive)",
+                                  tag: "misplaced")
+        }
+    }
+
     /// The revision in a folder's page.json, nil when it cannot be read.
     func revision(of folder: String) -> Int? {
         guard let bytes = try? FileSystem.read(Path.join(folder, "page.json"), maxBytes: Int64(StrictJSON.maxBytes)).bytes,
@@ -93,9 +114,10 @@ extension Engine {
     }
 
     /// Moves a page folder to `Watch/<project>/conflicts/` with NOTE.txt.
-    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String) throws(FileSystemError) {
+    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String,
+                     tag: String? = nil) throws(FileSystemError) {
         let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
-        let holder = instance.place.labelerName ?? "queue"
+        let holder = tag ?? instance.place.labelerName ?? "queue"
         let target = Path.join(workspace.conflicts(project.name), "\(id).\(holder).\(stamp)")
         try FileSystem.makeDirectories(workspace.conflicts(project.name))
         let placed = try FileSystem.moveKeepingBoth(rawFrom: Array(instance.folder.utf8), to: target)
@@ -156,6 +178,7 @@ extension Engine {
             return
         }
         guard let statusName = node["status"]?.value.stringValue else { return }
+        try restoreMissingImages(id, in: folder, place: place, project: project)
         guard statusName == PageStatus.submitted.rawValue || statusName == PageStatus.done.rawValue else { return }
         let files = try PageFolder.files(folder)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
@@ -175,6 +198,26 @@ extension Engine {
         emit(Event(time: self.now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
                    reason: "\(rewrite.errors.count) error\(rewrite.errors.count == 1 ? "" : "s"): \(rewrite.errors.first?.message ?? "")"))
         logger.info("page rejected", metadata: ["project": "\(project.name)", "page.id": "\(id)", "errors": "\(rewrite.errors.count)"])
+    }
+
+    /// An image deleted from a live page is put back from the daemon's copy,
+    /// so the page can still be handed in; the labels stay as they are.
+    func restoreMissingImages(_ id: String, in folder: String, place: Workspace.Place, project: ProjectState) throws(FileSystemError) {
+        guard let copy = project.copies[id] else { return }
+        let copyDir = Path.join(workspace.copies(project.name), id)
+        var restored: [String] = []
+        for image in copy.images where !FileSystem.exists(Path.join(folder, image.file)) && FileSystem.exists(Path.join(copyDir, image.file)) {
+            do { try FileSystem.link(Path.join(copyDir, image.file), Path.join(folder, image.file)) } catch {
+                if error.isExists || error.isNotFound { continue }
+                throw error
+            }
+            restored.append(image.file)
+        }
+        guard !restored.isEmpty else { return }
+        let files = restored.joined(separator: ", ")
+        emit(Event(time: now(), kind: .restored, project: project.name, page: id, labeler: place.labelerName,
+                   reason: "\(files) went missing from \(folder); put back from the daemon's copy"))
+        logger.warning("missing images put back", metadata: ["project": "\(project.name)", "page.id": "\(id)", "file": "\(files)"])
     }
 
     /// A page that passed every check: status done, moved to the outbox.

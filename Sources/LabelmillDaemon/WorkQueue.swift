@@ -30,7 +30,8 @@ public struct WorkQueue {
     /// Labelers with a folder, and whether each is signed in.
     public var labelers: [(name: String, signedIn: Bool)] {
         FileSystem.names(workspace.labelers(project)).compactMap { name in
-            guard Names.isValidName(name), FileSystem.isDirectory(workspace.labeler(project, name)) else { return nil }
+            // A page folder put straight into labelers/ is a misplaced copy, not a labeler.
+            guard Names.isValidName(name), PageID.number(name) == nil, FileSystem.isDirectory(workspace.labeler(project, name)) else { return nil }
             return (name, !FileSystem.exists(Path.join(workspace.labeler(project, name), Self.signedOutFile)))
         }
     }

@@ -29,6 +29,7 @@ struct NextCommand: ParsableCommand {
 
     func validate() throws {
         if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
+        if PageID.number(name) != nil { throw ValidationError("labeler name \"\(name)\" looks like a page id; pick another name") }
     }
 
     func run() throws {

@@ -57,7 +57,7 @@ struct ProjectSummary {
         }
         inbox = InboxScanner.scan(ws.inbox(name)).count
         queued = FileSystem.names(ws.queue(name)).filter { PageID.number($0) != nil }.count
-        for labeler in FileSystem.names(ws.labelers(name)) where FileSystem.isDirectory(ws.labeler(name, labeler)) {
+        for labeler in FileSystem.names(ws.labelers(name)) where PageID.number(labeler) == nil && FileSystem.isDirectory(ws.labeler(name, labeler)) {
             held.append((labeler, FileSystem.names(ws.labeler(name, labeler)).filter { PageID.number($0) != nil }.count))
         }
         done = FileSystem.names(ws.outbox(name)).filter { PageID.number($0) != nil }.count

@@ -375,6 +375,44 @@ struct WorkQueueTests {
         #expect(try ws.read("Watch/p/conflicts/\(kept)/NOTE.txt").contains("revision 2"))
     }
 
+    @Test("An image deleted from a held page is put back from the daemon's copy; the labels stay and the page is accepted")
+    func deletedImagePutBack() throws {
+        let ws = try workspace(pages: 1)
+        try ws.run("next", "p", "--as", "ann")
+        let folder = ws.path("Watch/p/labelers/ann/page-000001")
+        let original = try Data(contentsOf: URL(fileURLWithPath: folder + "/img0.png"))
+        try FileManager.default.removeItem(atPath: folder + "/img0.png")
+        try label(folder, tag: "Dog")
+        try ws.run("watch", "--once")
+        #expect(try ws.pageJSON("Outbox/p/page-000001")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ws.path("Outbox/p/page-000001/img0.png"))) == original)
+        #expect(try events(ws, "restored").first?["reason"]?.stringValue?.contains("img0.png") == true)
+        #expect(try events(ws, "rejected").isEmpty)
+    }
+
+    @Test("rsync without the labeler's folder in the path: the page copy lands in labelers/ and goes to conflicts, never served as a labeler")
+    func misplacedPush() throws {
+        let ws = try workspace(pages: 2)
+        let laptop = try TempWorkspace("laptop")
+        try ws.run("next", "p", "--as", "ann")
+        try rsync(ws.path("Watch/p/labelers/ann"), laptop.path("ann"))
+        try label(laptop.path("ann/page-000001"), tag: "Dog")
+        // `rsync -a ann/ server:Watch/p/labelers/`: the page folder arrives one level up.
+        try rsync(laptop.path("ann"), ws.path("Watch/p/labelers"))
+        #expect(ws.list("Watch/p/labelers") == ["ann", "page-000001"])
+        try ws.run("watch", "--once")
+        #expect(ws.list("Watch/p/labelers") == ["ann"])
+        #expect(places(of: "page-000001", in: ws) == ["Watch/p/labelers/ann/page-000001"])
+        #expect(ws.queued == ["page-000002"], "the misplaced folder was served pages as if it were a labeler")
+        let kept = try #require(ws.list("Watch/p/conflicts").first)
+        #expect(kept.hasPrefix("page-000001.misplaced."))
+        let note = try ws.read("Watch/p/conflicts/\(kept)/NOTE.txt")
+        #expect(note.contains(ws.path("Watch/p/labelers/ann/page-000001")))
+        #expect(try ws.pageJSON("Watch/p/conflicts/\(kept)")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
+        #expect(!(try ws.run("status", "p").stdout.contains("page-000001")))
+        try ws.run("next", "p", "--as", "page-000007", expect: 2)
+    }
+
     // MARK: Save patterns of editors and sync tools
 
     @Test("vim's save: the 4913 probe and the page.json~ rename dance, seen at every step, lose nothing")
