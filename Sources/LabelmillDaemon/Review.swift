@@ -91,17 +91,31 @@ extension Engine {
         try toConflicts(instance, id: id, in: project, note: note, tag: tag)
     }
 
-    /// A page folder put straight into `labelers/` (an rsync without the
-    /// labeler's folder in the path) is no labeler: it is a copy out of place.
-    /// It goes to conflicts; nothing is applied.
+    /// A page folder put straight into `labelers/`, or one level too deep in a
+    /// labeler's folder (`labelers/ann/ann/page-000001`: an rsync with the
+    /// trailing slash left off) is a copy out of place, not a held page. It
+    /// goes to conflicts with a note; nothing is applied.
     func setAsideMisplacedPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
         let labelers = workspace.labelers(project.name)
-        for id in FileSystem.names(labelers) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(labelers, id)) {
+        var misplaced: [(folder: String, id: String)] = []
+        for name in FileSystem.names(labelers) where FileSystem.isDirectory(Path.join(labelers, name)) {
+            let dir = Path.join(labelers, name)
+            if PageID.number(name) != nil {
+                misplaced.append((dir, name))
+                continue
+            }
+            for sub in FileSystem.names(dir) where PageID.number(sub) == nil && FileSystem.isDirectory(Path.join(dir, sub)) {
+                for id in FileSystem.names(Path.join(dir, sub)) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, sub, id)) {
+                    misplaced.append((Path.join(dir, sub, id), id))
+                }
+            }
+        }
+        for (folder, id) in misplaced {
             let whereLive = project.copies[id]?.status == .done
                 ? "The completed page is \(workspace.folder(of: id, in: project.name, at: .outbox)). Nothing was applied."
                 : "LIVE_PAGE"
-            try setAsideWhenQuiet((Path.join(labelers, id), .queue), id: id, in: project, once: once,
-                                  note: "a copy of \(id) put straight into \(labelers)/ rather than into a labeler's folder (labelers/NAME/\(id)). \(whereLive)",
+            try setAsideWhenQuiet((folder, .queue), id: id, in: project, once: once,
+                                  note: "a copy of \(id) found at \(folder), not in a labeler's folder (pages live in labelers/NAME/\(id)). \(whereLive)",
                                   tag: "misplaced")
         }
     }

@@ -411,6 +411,13 @@ struct WorkQueueTests {
         #expect(try ws.pageJSON("Watch/p/conflicts/\(kept)")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
         #expect(!(try ws.run("status", "p").stdout.contains("page-000001")))
         try ws.run("next", "p", "--as", "page-000007", expect: 2)
+
+        // `rsync -a ann server:Watch/p/labelers/ann`: one level too deep.
+        try rsync(laptop.path("ann"), ws.path("Watch/p/labelers/ann/ann"))
+        try ws.run("watch", "--once")
+        #expect(ws.list("Watch/p/labelers/ann") == ["ann", "page-000001"])
+        #expect(ws.list("Watch/p/labelers/ann/ann").isEmpty)
+        #expect(ws.list("Watch/p/conflicts").filter { $0.hasPrefix("page-000001.misplaced.") }.count == 2)
     }
 
     // MARK: Save patterns of editors and sync tools
