@@ -13,6 +13,9 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     public var settleSeconds: Double = 1.0
     /// How long a page.json must stay unchanged before a submission is read.
     public var pageSettleSeconds: Double = 0.3
+    /// How long a page folder must be quiet before it is set aside in conflicts
+    /// (a copy still arriving, a page.json mid-save).
+    public var setAsideQuietSeconds: Double = 5
     var projects: [String: ProjectState] = [:]
     /// Event lines waiting to be appended, by project.
     var pendingEvents: [String: [String]] = [:]

@@ -3,23 +3,19 @@ import LabelmillFS
 
 extension Engine {
     /// Keeps every signed-in labeler's folder filled, and times out labelers
-    /// whose held pages have all been untouched for `lease_minutes`.
+    /// whose held pages have all been untouched for `lease_minutes`, signed in
+    /// or not: a SIGNED-OUT.txt can come back with a sync while pages are held.
     func serveLabelers(_ project: ProjectState) throws(FileSystemError) {
         guard let settings = project.settings else { return }
-        let queue = WorkQueue(workspace: workspace, project: project.name,
-                              knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
+        let queue = workQueue(project)
         let t = now()
-        for labeler in queue.labelers where labeler.signedIn {
+        for labeler in queue.labelers {
             let held = queue.held(by: labeler.name)
             if !held.isEmpty, t - lastTouch(of: labeler.name, held: held, in: project) >= settings.leaseMinutes * 60 {
-                let minutes = JSONWriter.formatNumber(settings.leaseMinutes)
-                let returned = try queue.release(labeler.name, reason: "Timed out: none of your pages changed for \(minutes) minutes, so they went back to the queue with your labels, for another labeler.")
-                for id in returned {
-                    emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: labeler.name))
-                }
-                logger.info("labeler timed out", metadata: ["project": "\(project.name)", "labeler": "\(labeler.name)", "pages": "\(returned.count)"])
+                try timeOut(labeler.name, settings: settings, in: project)
                 continue
             }
+            guard labeler.signedIn else { continue }
             for id in try queue.fill(labeler.name, upTo: settings.pagesPerLabeler) {
                 project.touched[labeler.name] = t
                 emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: labeler.name))
@@ -28,21 +24,43 @@ extension Engine {
         }
     }
 
-    /// The latest of: the assignment, any file time in the held pages (mtime or
-    /// ctime: `rsync -a` keeps old mtimes but every write sets ctime), and the
+    /// Returns a labeler's pages to the queue with their labels and signs the
+    /// labeler out. A page whose page.json is not valid JSON cannot carry its
+    /// labels on: that folder is set aside in conflicts, and the page restored
+    /// from the daemon's copy, so no page stays stuck with someone gone.
+    func timeOut(_ name: String, settings: ProjectSettings, in project: ProjectState) throws(FileSystemError) {
+        let queue = workQueue(project)
+        let t = now()
+        let minutes = JSONWriter.formatNumber(settings.leaseMinutes)
+        let returned = try queue.release(name, reason: "Timed out: none of your pages changed for \(minutes) minutes, so they went back to the queue with your labels, for another labeler.")
+        for id in returned {
+            emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
+        }
+        let stuck = queue.held(by: name)
+        for id in stuck {
+            let folder = workspace.folder(of: id, in: project.name, at: .labeler(name))
+            try toConflicts((folder, .labeler(name)), id: id, in: project, note: "\(id) timed out while its page.json was not valid JSON, so it could not go back to the queue with its labels. It was set aside here, and the page was restored to the queue from the daemon's copy.")
+            emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
+        }
+        if !stuck.isEmpty { try restoreMissingPages(project) }
+        project.touched[name] = nil
+        logger.info("labeler timed out", metadata: ["project": "\(project.name)", "labeler": "\(name)", "pages": "\(returned.count + stuck.count)"])
+    }
+
+    /// The latest of: the assignment, any file time in the held pages, and the
     /// last change the daemon saw there.
     func lastTouch(of labeler: String, held: [String], in project: ProjectState) -> Double {
         var latest = project.touched[labeler] ?? 0
         for id in held {
-            let folder = workspace.folder(of: id, in: project.name, at: .labeler(labeler))
-            var paths = [folder]
-            for name in FileSystem.names(folder) { paths.append(Path.join(folder, name)) }
-            for path in paths {
-                guard let st = FileSystem.status(path) else { continue }
-                latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
-            }
+            latest = max(latest, latestChange(in: workspace.folder(of: id, in: project.name, at: .labeler(labeler))))
         }
         return latest
+    }
+
+    /// The work queue, sharing the daemon's copies in memory.
+    func workQueue(_ project: ProjectState) -> WorkQueue {
+        WorkQueue(workspace: workspace, project: project.name,
+                  knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
     }
 
     /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)

@@ -116,6 +116,10 @@ extension Engine {
             restored.status = .open
             restored.assignedTo = nil
             restored.errors = nil
+            // Restoring changes hands: a copy of the lost folder that turns up later is stale.
+            restored.revision = copy.revision + 1
+            try PageJournal(workspace: workspace, project: project.name).append([restored])
+            project.copies[id] = restored
             try placePage(restored, in: project, at: .queue)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
@@ -129,13 +133,25 @@ extension Engine {
         for id in FileSystem.names(workspace.queue(project.name)) where PageID.number(id) != nil {
             found[id, default: []].append((Path.join(workspace.queue(project.name), id), .queue))
         }
-        for name in FileSystem.names(workspace.labelers(project.name)) {
+        for name in FileSystem.names(workspace.labelers(project.name)) where PageID.number(name) == nil {
             let dir = workspace.labeler(project.name, name)
             for id in FileSystem.names(dir) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, id)) {
                 found[id, default: []].append((Path.join(dir, id), .labeler(name)))
             }
         }
         return found
+    }
+
+    /// The latest time anything in a folder changed: the folder itself and its
+    /// entries, mtime or ctime (`rsync -a` keeps old mtimes, but every write
+    /// and rename sets ctime).
+    func latestChange(in folder: String) -> Double {
+        var latest = 0.0
+        for path in [folder] + FileSystem.names(folder).map({ Path.join(folder, $0) }) {
+            guard let st = FileSystem.status(path) else { continue }
+            latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
+        }
+        return latest
     }
 
     /// Records a page as done in the daemon's copy and drops the kept images,

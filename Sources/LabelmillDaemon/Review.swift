@@ -8,20 +8,25 @@ extension Engine {
     /// the outbox or rejected with their errors.
     func reviewPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
         let t = now()
+        try setAsideMisplacedPages(project, once: once)
         for (id, instances) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
             // A single copy whose page.json is as the daemon last saw it: nothing to do.
             if instances.count == 1, let seen = project.handled[instances[0].folder],
                let now = FileSystem.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) { continue }
-            guard let live = try settle(id, instances, in: project) else { continue }
+            guard let live = try settle(id, instances, in: project, once: once) else { continue }
+            try setAsideSyncConflicts(id, in: live, project: project)
             let file = Path.join(live.folder, "page.json")
             guard let status = FileSystem.status(file) else { continue }
-            if let seen = project.handled[live.folder], seen.sameVersion(as: status) { continue }
+            let seen = project.handled[live.folder]
+            if let seen, seen.sameVersion(as: status) { continue }
             // Let an editor or a sync tool finish writing first.
             if !once && t - Double(max(status.mtime, status.ctime)) / 1e9 < pageSettleSeconds {
                 project.watchDirty = true
                 continue
             }
-            if case .labeler(let name) = live.place { project.touched[name] = t }
+            // A change seen while running counts for the lease; before the daemon
+            // first looked (a restart, each --once), the file times tell.
+            if case .labeler(let name) = live.place, seen != nil { project.touched[name] = t }
             try review(id, at: live.folder, place: live.place, in: project)
         }
         try restoreMissingPages(project)
@@ -31,20 +36,23 @@ extension Engine {
     /// late copy, an earlier holder's stale copy, a damaged folder, a page
     /// already done, a folder the daemon never made) goes to conflicts with a
     /// note; nothing is applied silently or dropped.
-    func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
+    func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
+        func setAside(_ instance: (folder: String, place: Workspace.Place), _ note: String) throws(FileSystemError) {
+            try setAsideWhenQuiet(instance, id: id, in: project, once: once, note: note)
+        }
         if let copy = project.copies[id], instances.contains(where: { revision(of: $0.folder) ?? 0 > copy.revision }) {
             reloadCopy(id, in: project)
         }
         guard let copy = project.copies[id] else {
             for instance in instances {
-                try toConflicts(instance, id: id, in: project, note: "\(id) is not a page labelmill made in \(project.name); nothing was applied.")
+                try setAside(instance, "\(id) is not a page labelmill made in \(project.name); nothing was applied.")
             }
             return nil
         }
         if copy.status == .done {
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             for instance in instances {
-                try toConflicts(instance, id: id, in: project, note: "a late copy of \(id), which was already done: the completed page is \(outbox). Nothing was applied.")
+                try setAside(instance, "a late copy of \(id), which was already done: the completed page is \(outbox). Nothing was applied.")
             }
             return nil
         }
@@ -55,21 +63,64 @@ extension Engine {
                 if FileSystem.exists(Path.join(instance.folder, "page.json")) {
                     current.append(instance)  // being edited: judged when it is valid JSON again
                 } else {
-                    try toConflicts(instance, id: id, in: project, note: "the page folder \(instance.folder) lost its page.json, so it was set aside here and the page was restored to the queue from the daemon's copy.")
+                    try setAside(instance, "the page folder \(instance.folder) lost its page.json, so it was set aside here and the page was restored to the queue from the daemon's copy.")
                 }
                 continue
             }
             if rev < copy.revision {
-                try toConflicts(instance, id: id, in: project, note: "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
+                try setAside(instance, "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
             } else {
                 current.append(instance)
             }
         }
         guard let keep = current.first(where: { $0.place.labelerName == copy.assignedTo }) ?? current.first else { return nil }
         for other in current where other.folder != keep.folder {
-            try toConflicts(other, id: id, in: project, note: "a second copy of \(id); the live page is \(keep.folder). Nothing was applied.")
+            try setAside(other, "a second copy of \(id); the live page is \(keep.folder). Nothing was applied.")
         }
         return keep
+    }
+
+    /// Sets a folder aside once it has been quiet for `setAsideQuietSeconds`:
+    /// a copy still arriving (rsync, Syncthing) or a page.json mid-save (vim
+    /// renames it to page.json~ first) is left alone until then. `--once`
+    /// waits only for a folder without page.json: nothing there can be judged.
+    func setAsideWhenQuiet(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState,
+                           once: Bool, note: String, tag: String? = nil) throws(FileSystemError) {
+        if !once || !FileSystem.exists(Path.join(instance.folder, "page.json")),
+           now() - latestChange(in: instance.folder) < setAsideQuietSeconds {
+            project.watchDirty = true
+            return
+        }
+        try toConflicts(instance, id: id, in: project, note: note, tag: tag)
+    }
+
+    /// A page folder put straight into `labelers/`, or one level too deep in a
+    /// labeler's folder (`labelers/ann/ann/page-000001`: an rsync with the
+    /// trailing slash left off) is a copy out of place, not a held page. It
+    /// goes to conflicts with a note; nothing is applied.
+    func setAsideMisplacedPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
+        let labelers = workspace.labelers(project.name)
+        var misplaced: [(folder: String, id: String)] = []
+        for name in FileSystem.names(labelers) where FileSystem.isDirectory(Path.join(labelers, name)) {
+            let dir = Path.join(labelers, name)
+            if PageID.number(name) != nil {
+                misplaced.append((dir, name))
+                continue
+            }
+            for sub in FileSystem.names(dir) where PageID.number(sub) == nil && FileSystem.isDirectory(Path.join(dir, sub)) {
+                for id in FileSystem.names(Path.join(dir, sub)) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, sub, id)) {
+                    misplaced.append((Path.join(dir, sub, id), id))
+                }
+            }
+        }
+        for (folder, id) in misplaced {
+            let whereLive = project.copies[id]?.status == .done
+                ? "The completed page is \(workspace.folder(of: id, in: project.name, at: .outbox)). Nothing was applied."
+                : "LIVE_PAGE"
+            try setAsideWhenQuiet((folder, .queue), id: id, in: project, once: once,
+                                  note: "a copy of \(id) found at \(folder), not in a labeler's folder (pages live in labelers/NAME/\(id)). \(whereLive)",
+                                  tag: "misplaced")
+        }
     }
 
     /// The revision in a folder's page.json, nil when it cannot be read.
@@ -80,9 +131,10 @@ extension Engine {
     }
 
     /// Moves a page folder to `Watch/<project>/conflicts/` with NOTE.txt.
-    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String) throws(FileSystemError) {
+    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String,
+                     tag: String? = nil) throws(FileSystemError) {
         let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
-        let holder = instance.place.labelerName ?? "queue"
+        let holder = tag ?? instance.place.labelerName ?? "queue"
         let target = Path.join(workspace.conflicts(project.name), "\(id).\(holder).\(stamp)")
         try FileSystem.makeDirectories(workspace.conflicts(project.name))
         let placed = try FileSystem.moveKeepingBoth(rawFrom: Array(instance.folder.utf8), to: target)
@@ -95,6 +147,26 @@ extension Engine {
         project.handled[instance.folder] = nil
         emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: instance.place.labelerName, reason: text))
         logger.warning("copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(instance.folder)"])
+    }
+
+    /// Syncthing keeps both versions of a file changed on two machines at once,
+    /// naming one `NAME.sync-conflict-DATE-TIME-DEVICE.EXT`. That competing
+    /// version is neither applied nor dropped: it goes to conflicts with a note.
+    func setAsideSyncConflicts(_ id: String, in live: (folder: String, place: Workspace.Place), project: ProjectState) throws(FileSystemError) {
+        let names = FileSystem.names(live.folder).filter { !$0.hasPrefix(".") && $0.lowercased().contains(".sync-conflict-") }
+        guard !names.isEmpty else { return }
+        let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
+        let base = Path.join(workspace.conflicts(project.name), "\(id).\(live.place.labelerName ?? "queue").\(stamp)")
+        var target = base
+        for n in 2...10_000 where FileSystem.exists(target) { target = "\(base)-\(n)" }
+        // The folder first, then the files, then the note: a stop midway loses nothing.
+        try FileSystem.makeDirectories(target)
+        for name in names { try FileSystem.moveNoReplace(Path.join(live.folder, name), Path.join(target, name)) }
+        let text = "Syncthing found \(names.joined(separator: ", ")) changed on two machines at once and kept this version aside. "
+            + "Nothing was applied: the live page is \(live.folder). To use these labels, copy them into the live page by hand.\n"
+        try FileSystem.writeAtomically(Path.join(target, "NOTE.txt"), Array(text.utf8), durable: false)
+        emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: live.place.labelerName, reason: text))
+        logger.warning("Syncthing conflict copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(live.folder)"])
     }
 
     /// Where the live page is now, for notes.
@@ -123,6 +195,7 @@ extension Engine {
             return
         }
         guard let statusName = node["status"]?.value.stringValue else { return }
+        try restoreMissingImages(id, in: folder, place: place, project: project)
         guard statusName == PageStatus.submitted.rawValue || statusName == PageStatus.done.rawValue else { return }
         let files = try PageFolder.files(folder)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
@@ -142,6 +215,26 @@ extension Engine {
         emit(Event(time: self.now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
                    reason: "\(rewrite.errors.count) error\(rewrite.errors.count == 1 ? "" : "s"): \(rewrite.errors.first?.message ?? "")"))
         logger.info("page rejected", metadata: ["project": "\(project.name)", "page.id": "\(id)", "errors": "\(rewrite.errors.count)"])
+    }
+
+    /// An image deleted from a live page is put back from the daemon's copy,
+    /// so the page can still be handed in; the labels stay as they are.
+    func restoreMissingImages(_ id: String, in folder: String, place: Workspace.Place, project: ProjectState) throws(FileSystemError) {
+        guard let copy = project.copies[id] else { return }
+        let journal = PageJournal(workspace: workspace, project: project.name)
+        var restored: [String] = []
+        for image in copy.images where !FileSystem.exists(Path.join(folder, image.file)) && FileSystem.exists(journal.image(image.sha256)) {
+            do { try FileSystem.link(journal.image(image.sha256), Path.join(folder, image.file)) } catch {
+                if error.isExists || error.isNotFound { continue }
+                throw error
+            }
+            restored.append(image.file)
+        }
+        guard !restored.isEmpty else { return }
+        let files = restored.joined(separator: ", ")
+        emit(Event(time: now(), kind: .restored, project: project.name, page: id, labeler: place.labelerName,
+                   reason: "\(files) went missing from \(folder); put back from the daemon's copy"))
+        logger.warning("missing images put back", metadata: ["project": "\(project.name)", "page.id": "\(id)", "file": "\(files)"])
     }
 
     /// A page that passed every check: status done, moved to the outbox.

@@ -38,7 +38,8 @@ public struct WorkQueue {
     /// Labelers with a folder, and whether each is signed in.
     public var labelers: [(name: String, signedIn: Bool)] {
         FileSystem.names(workspace.labelers(project)).compactMap { name in
-            guard Names.isValidName(name), FileSystem.isDirectory(workspace.labeler(project, name)) else { return nil }
+            // A page folder put straight into labelers/ is a misplaced copy, not a labeler.
+            guard Names.isValidName(name), PageID.number(name) == nil, FileSystem.isDirectory(workspace.labeler(project, name)) else { return nil }
             return (name, !FileSystem.exists(Path.join(workspace.labeler(project, name), Self.signedOutFile)))
         }
     }
@@ -114,7 +115,10 @@ public struct WorkQueue {
             value.setMember("status", .string(PageStatus.open.rawValue))
         }
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return false }
-        try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value), durable: false)
+        do { try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value), durable: false) } catch {
+            if error.isNotFound { return false }  // another mover took the folder meanwhile
+            throw error
+        }
         try recordRevision(id, value)
         let target = workspace.folder(of: id, in: project, at: to)
         try FileSystem.makeDirectories(Path.parent(target))

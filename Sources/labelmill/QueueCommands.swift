@@ -29,6 +29,7 @@ struct NextCommand: ParsableCommand {
 
     func validate() throws {
         if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
+        if PageID.number(name) != nil { throw ValidationError("labeler name \"\(name)\" looks like a page id; pick another name") }
     }
 
     func run() throws {
@@ -76,5 +77,10 @@ struct LeaveCommand: ParsableCommand {
             }
             printError("signed out of \(project); \(returned.count) page\(returned.count == 1 ? "" : "s") returned to the queue")
         } catch { fail(error.description) }
+        // A page.json that is not valid JSON cannot carry its labels back: say so, never drop it.
+        let kept = queue.held(by: name)
+        if !kept.isEmpty {
+            fail("\(kept.joined(separator: ", ")) stayed in \(ws.labeler(project, name)): the page.json is not valid JSON (run `labelmill check` on it); fix it and run leave again")
+        }
     }
 }

@@ -5,7 +5,7 @@ import LabelmillFS
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each project's inbox, queue, labelers, done pages, refused inputs and conflicts.")
+        abstract: "Show each project's inbox, queue, labelers, done pages, refused inputs, conflicts and pages done per labeler.")
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -23,7 +23,8 @@ struct StatusCommand: ParsableCommand {
             guard names.contains(project) else { fail("no project \(project) in \(ws.root) (Inbox/\(project)/ does not exist)") }
             names = [project]
         }
-        let summaries = names.sorted().map { ProjectSummary(workspace: ws, name: $0) }
+        let now = wallClock()
+        let summaries = names.sorted().map { ProjectSummary(workspace: ws, name: $0, now: now) }
         if json {
             print(JSONWriter.pretty(.object([("root", .string(ws.root)), ("projects", .array(summaries.map(\.json)))])), terminator: "")
         } else if summaries.isEmpty {
@@ -44,8 +45,10 @@ struct ProjectSummary {
     var done = 0
     var rejectedInputs = 0
     var conflicts = 0
+    /// Pages done per labeler, from the outbox's events.jsonl.
+    var throughput: [Throughput] = []
 
-    init(workspace ws: Workspace, name: String) {
+    init(workspace ws: Workspace, name: String, now: Double) {
         self.name = name
         if let bytes = try? FileSystem.read(ws.settingsFile(name)).bytes {
             do { _ = try ProjectSettings(bytes: bytes) } catch { problem = "project.json: \(error.description)" }
@@ -54,12 +57,24 @@ struct ProjectSummary {
         }
         inbox = InboxScanner.scan(ws.inbox(name)).count
         queued = FileSystem.names(ws.queue(name)).filter { PageID.number($0) != nil }.count
-        for labeler in FileSystem.names(ws.labelers(name)) where FileSystem.isDirectory(ws.labeler(name, labeler)) {
+        for labeler in FileSystem.names(ws.labelers(name)) where PageID.number(labeler) == nil && FileSystem.isDirectory(ws.labeler(name, labeler)) {
             held.append((labeler, FileSystem.names(ws.labeler(name, labeler)).filter { PageID.number($0) != nil }.count))
         }
         done = FileSystem.names(ws.outbox(name)).filter { PageID.number($0) != nil }.count
         rejectedInputs = FileSystem.names(ws.rejected(name)).filter { $0.hasSuffix(".reason.txt") }.count
         conflicts = FileSystem.names(ws.conflicts(name)).count
+        if let events = try? FileSystem.read(ws.events(name)).bytes {
+            throughput = Throughput.count(eventsJSONL: events, now: now)
+        }
+    }
+
+    /// Everyone who holds pages or has finished some, by name.
+    var labelers: [(name: String, held: Int, throughput: Throughput)] {
+        let heldBy = Dictionary(held, uniquingKeysWith: +)
+        let doneBy = Dictionary(throughput.map { ($0.labeler, $0) }, uniquingKeysWith: { a, _ in a })
+        return Set(heldBy.keys).union(doneBy.keys).sorted().map {
+            ($0, heldBy[$0] ?? 0, doneBy[$0] ?? Throughput(labeler: $0, done: 0, doneLastDay: 0))
+        }
     }
 
     var heldTotal: Int { held.reduce(0) { $0 + $1.1 } }
@@ -74,6 +89,14 @@ struct ProjectSummary {
             ("done", .number(Double(done))),
             ("rejected_inputs", .number(Double(rejectedInputs))),
             ("conflicts", .number(Double(conflicts))),
+            ("labelers", .object(labelers.map { l in
+                (l.name, .object([
+                    ("held", .number(Double(l.held))),
+                    ("done", .number(Double(l.throughput.done))),
+                    ("done_24h", .number(Double(l.throughput.doneLastDay))),
+                    ("pages_per_hour_24h", .number((l.throughput.pagesPerHour * 1000).rounded() / 1000)),
+                ]))
+            })),
         ]
         return .object(m)
     }
@@ -91,6 +114,18 @@ struct ProjectSummary {
         lines.append("  done: \(done) pages")
         lines.append("  rejected inputs: \(rejectedInputs)")
         lines.append("  conflicts: \(conflicts)")
+        let people = labelers
+        if !people.isEmpty {
+            lines.append("  labelers (pages/hour over the last 24 h):")
+            let width = people.map(\.name.count).max() ?? 0
+            for l in people {
+                let t = l.throughput
+                let hundredths = Int((t.pagesPerHour * 100).rounded())
+                let rate = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+                let name = l.name + String(repeating: " ", count: width - l.name.count)
+                lines.append("    \(name)  holds \(l.held), done \(t.done) (\(t.doneLastDay) in the last 24 h, \(rate)/h)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

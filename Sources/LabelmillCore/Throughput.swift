@@ -1,0 +1,81 @@
+/// Pages one labeler finished, counted from the `done` lines of
+/// `Outbox/<project>/events.jsonl` (each carries `labeler`).
+public struct Throughput: Sendable, Equatable {
+    public var labeler: String
+    /// Pages done, all time.
+    public var done: Int
+    /// Pages done in the 24 hours before now.
+    public var doneLastDay: Int
+
+    public init(labeler: String, done: Int, doneLastDay: Int) {
+        self.labeler = labeler; self.done = done; self.doneLastDay = doneLastDay
+    }
+
+    /// Pages per hour over the last 24 hours.
+    public var pagesPerHour: Double { Double(doneLastDay) / 24 }
+
+    /// Counts each page once (its latest `done` line), by labeler, sorted by
+    /// name. Lines that do not parse, pages done from the queue (no labeler)
+    /// and every other event are skipped.
+    public static func count(eventsJSONL bytes: [UInt8], now: Double) -> [Throughput] {
+        let marker = Array("\"event\":\"done\"".utf8)
+        var latest: [String: (labeler: String, time: Double)] = [:]
+        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.contains(marker) {
+            guard let node = try? StrictJSON.parse(Array(line)), node["event"]?.value.stringValue == "done",
+                  let page = node["page"]?.value.stringValue, let labeler = node["labeler"]?.value.stringValue,
+                  let text = node["time"]?.value.stringValue, let time = Timestamp.parse(text) else { continue }
+            if let seen = latest[page], seen.time > time { continue }
+            latest[page] = (labeler, time)
+        }
+        var byLabeler: [String: Throughput] = [:]
+        for (labeler, time) in latest.values {
+            var t = byLabeler[labeler] ?? Throughput(labeler: labeler, done: 0, doneLastDay: 0)
+            t.done += 1
+            if time > now - 86_400 && time <= now + 60 { t.doneLastDay += 1 }
+            byLabeler[labeler] = t
+        }
+        return byLabeler.values.sorted { $0.labeler < $1.labeler }
+    }
+}
+
+extension Timestamp {
+    /// Seconds since the epoch from `2026-11-29T01:48:53.123Z` (UTC, as
+    /// `iso8601` writes it; the fraction is optional). Nil for anything else.
+    public static func parse(_ text: String) -> Double? {
+        let u = Array(text.utf8)
+        guard u.count >= 20, u.last == UInt8(ascii: "Z"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+              u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":") else { return nil }
+        func digits(_ r: Range<Int>) -> Int64? {
+            var v: Int64 = 0
+            for i in r {
+                guard u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") else { return nil }
+                v = v * 10 + Int64(u[i] - UInt8(ascii: "0"))
+            }
+            return v
+        }
+        guard let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10),
+              let h = digits(11..<13), let mi = digits(14..<16), let s = digits(17..<19),
+              (1...12).contains(m), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        var fraction = 0.0
+        if u.count > 20 {
+            guard u[19] == UInt8(ascii: "."), u.count > 21, let f = digits(20..<u.count - 1) else { return nil }
+            fraction = Double(f) / pow10(u.count - 21)
+        } else if u[19] != UInt8(ascii: "Z") {
+            return nil
+        }
+        // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Double(days * 86_400 + h * 3600 + mi * 60 + s) + fraction
+    }
+
+    private static func pow10(_ n: Int) -> Double {
+        var v = 1.0
+        for _ in 0..<n { v *= 10 }
+        return v
+    }
+}

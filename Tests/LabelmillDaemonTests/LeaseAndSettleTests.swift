@@ -1,0 +1,250 @@
+import Foundation
+import LabelmillCore
+import LabelmillDaemon
+import LabelmillFS
+import Logging
+import Testing
+
+/// A clock the test moves by hand.
+final class MockClock: @unchecked Sendable {
+    var now: Double
+    init(_ now: Double) { self.now = now }
+}
+
+/// One workspace with pages made from the repository's sample images, and an
+/// engine on a mock clock: leases and quiet periods without sleeping.
+final class DaemonFixture {
+    let root: String
+    let workspace: Workspace
+    let clock = MockClock(Date().timeIntervalSince1970)
+    private(set) var engine: Engine
+
+    init(pages: Int = 2, settings: String = "") throws {
+        var template = Array((NSTemporaryDirectory() + "labelmill-daemon-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        root = String(cString: made)
+        workspace = Workspace(root: root)
+        engine = Self.makeEngine(workspace, clock)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: workspace.inbox("p"), withIntermediateDirectories: true)
+        try Data("{\"task\": \"multi-class\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
+            .write(to: URL(fileURLWithPath: workspace.settingsFile("p")))
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
+        for name in ["circle-1.png", "square-1.png", "circle-2.png", "triangle-1.png"].prefix(pages) {
+            try fm.copyItem(atPath: samples + "/" + name, toPath: workspace.inbox("p") + "/" + name)
+        }
+        try engine.prepare()
+        engine.pass(once: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    static func makeEngine(_ workspace: Workspace, _ clock: MockClock) -> Engine {
+        Engine(workspace: workspace, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { clock.now })
+    }
+
+    /// A new engine on the same workspace, as after a restart or a new `watch --once`.
+    func restart() throws {
+        engine = Self.makeEngine(workspace, clock)
+        try engine.prepare()
+    }
+
+    /// A pass as `watch` runs it (quiet periods apply), after moving the clock on.
+    func watchPass(after seconds: Double = 0) {
+        clock.now += seconds
+        engine.pass(once: false)
+    }
+
+    func list(_ folder: String) -> [String] { FileSystem.names(folder) }
+    var queued: [String] { list(workspace.queue("p")) }
+    var conflicts: [String] { list(workspace.conflicts("p")) }
+    func held(_ name: String) -> [String] { list(workspace.labeler("p", name)) }
+    func page(_ id: String, _ place: Workspace.Place) -> String { workspace.folder(of: id, in: "p", at: place) }
+
+    func signIn(_ name: String) throws {
+        try FileManager.default.createDirectory(atPath: workspace.labeler("p", name), withIntermediateDirectories: true)
+    }
+
+    func manifest(_ folder: String) throws -> JSONValue {
+        try StrictJSON.parse(try FileSystem.read(folder + "/page.json").bytes).value
+    }
+
+    /// Tags the page's image and sets its status, as a labeler's editor saves it.
+    func label(_ folder: String, tag: String = "circle", status: String = "open") throws {
+        var page = try manifest(folder)
+        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
+        for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
+        page.setMember("images", .array(images))
+        page.setMember("status", .string(status))
+        try FileSystem.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(page).utf8))
+    }
+
+    func events(_ kind: String) -> [JSONValue] {
+        guard let bytes = try? FileSystem.read(workspace.events("p")).bytes else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { try? StrictJSON.parse(Array($0)).value }
+            .filter { $0["event"]?.stringValue == kind }
+    }
+}
+
+@Suite("Leases on a mock clock")
+struct LeaseTests {
+    @Test("A labeler idle for lease_minutes is timed out: labels kept, SIGNED-OUT.txt, expired event")
+    func idleLabelerTimesOut() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        #expect(f.held("ann") == ["page-000001"])
+        try f.label(f.page("page-000001", .labeler("ann")), tag: "square")
+        f.watchPass(after: 59 * 60)
+        #expect(f.held("ann") == ["page-000001"])
+        f.watchPass(after: 2 * 60)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        #expect(f.queued == ["page-000001"])
+        let back = try f.manifest(f.page("page-000001", .queue))
+        #expect(back["images"]?.arrayValue?.first?["tags"] == .array([.string("square")]))
+        #expect(back["revision"]?.numberValue == 3)
+        #expect(f.events("expired").map { $0["labeler"]?.stringValue } == ["ann"])
+        // Signed out: no new pages until the file goes.
+        f.watchPass(after: 1)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        try FileSystem.remove(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt")
+        f.watchPass(after: 1)
+        #expect(f.held("ann") == ["page-000001"])
+    }
+
+    @Test("A change the daemon sees while running restarts the lease, whatever the file times say")
+    func seenChangeCounts() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        f.watchPass(after: 50 * 60)
+        // Saved now by the real clock, which is 50 minutes behind the daemon's.
+        try f.label(f.page("page-000001", .labeler("ann")))
+        f.watchPass(after: 1)
+        f.watchPass(after: 50 * 60)
+        #expect(f.held("ann") == ["page-000001"], "50 minutes after the last change seen")
+        f.watchPass(after: 11 * 60)
+        #expect(f.queued == ["page-000001"])
+    }
+
+    @Test("A restart or a new --once does not restart leases")
+    func restartKeepsLeases() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        #expect(f.held("ann") == ["page-000001"])
+        f.clock.now += 61 * 60
+        try f.restart()
+        f.engine.pass(once: true)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        #expect(f.queued == ["page-000001"])
+    }
+
+    @Test("Fractional lease_minutes")
+    func fractionalLease() throws {
+        let f = try DaemonFixture(pages: 1, settings: ", \"lease_minutes\": 0.5")
+        try f.signIn("ann")
+        f.watchPass()
+        f.watchPass(after: 29)
+        #expect(f.held("ann") == ["page-000001"])
+        f.watchPass(after: 2)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+    }
+
+    @Test("A signed-out labeler's pages time out too")
+    func signedOutHolder() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        try FileSystem.writeAtomically(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt", Array("old\n".utf8))
+        f.watchPass(after: 30 * 60)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt", "page-000001"])
+        f.watchPass(after: 31 * 60)
+        #expect(f.queued == ["page-000001"])
+    }
+
+    @Test("A page whose page.json is broken at time-out is set aside and restored, not left stuck")
+    func brokenPageAtTimeOut() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try FileSystem.writeAtomically(folder + "/page.json", Array("{\"status\": \"open\", ".utf8))
+        f.watchPass(after: 61 * 60)
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        #expect(f.queued == ["page-000001"])
+        let kept = try #require(f.conflicts.first)
+        #expect(try FileSystem.read(f.workspace.conflicts("p") + "/\(kept)/page.json").bytes == Array("{\"status\": \"open\", ".utf8))
+        #expect(f.events("restored").count == 1)
+    }
+}
+
+@Suite("Quiet periods before setting a folder aside, on a mock clock")
+struct SetAsideTests {
+    @Test("A page folder without page.json (vim's page.json~ rename) is left alone while it is fresh", arguments: [false, true])
+    func missingPageJSONWaits(once: Bool) throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        let folder = f.page("page-000001", .labeler("ann"))
+        #expect(rename(folder + "/page.json", folder + "/page.json~") == 0)
+        f.clock.now += 1
+        f.engine.pass(once: once)
+        #expect(f.conflicts.isEmpty)
+        #expect(f.list(folder) == ["circle-1.png", "page.json~"])
+        // Still no page.json long after: damaged. Set aside and restored.
+        f.clock.now += 10
+        f.engine.pass(once: once)
+        #expect(f.conflicts.count == 1)
+        #expect(f.held("ann") == ["page-000001"])
+        #expect(try f.manifest(folder)["revision"]?.numberValue == 4)
+        #expect(f.events("restored").count == 1)
+    }
+
+    @Test("In-place truncate-and-write: a half-written submission is not read until it settles")
+    func halfWrittenSubmission() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        let folder = f.page("page-000001", .labeler("ann"))
+        let text = try String(decoding: FileSystem.read(folder + "/page.json").bytes, as: UTF8.self)
+            .replacingOccurrences(of: "\"tags\": null", with: "\"tags\": [\"circle\"]")
+            .replacingOccurrences(of: "\"status\": \"open\"", with: "\"status\": \"submitted\"")
+        let handle = try #require(FileHandle(forUpdatingAtPath: folder + "/page.json"))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(text.utf8.prefix(text.utf8.count / 2 + 40)))
+        // The daemon's clock agrees with the file's: it was written just now.
+        f.clock.now = Date().timeIntervalSince1970
+        f.engine.pass(once: false)
+        #expect(!FileSystem.exists(folder + "/ERRORS.txt"))
+        #expect(f.events("rejected").isEmpty)
+        try handle.write(contentsOf: Data(text.utf8.dropFirst(text.utf8.count / 2 + 40)))
+        try handle.close()
+        f.watchPass(after: 1)
+        #expect(f.events("rejected").isEmpty)
+        #expect(FileSystem.exists(f.page("page-000001", .outbox) + "/page.json"))
+    }
+
+    @Test("A stale copy still arriving is set aside only once quiet, in watch mode")
+    func staleCopyWaitsForQuiet() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        let live = f.page("page-000001", .labeler("ann"))
+        // A copy of revision 1 arrives in bob's folder, as a sync tool writes it.
+        let stale = f.page("page-000001", .labeler("bob"))
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        var old = try f.manifest(live)
+        old.setMember("revision", .number(1))
+        try FileSystem.writeAtomically(stale + "/page.json", Array(JSONWriter.pretty(old).utf8))
+        try FileSystem.writeAtomically(f.workspace.labeler("p", "bob") + "/SIGNED-OUT.txt", Array("x\n".utf8))
+        f.clock.now = Date().timeIntervalSince1970
+        f.engine.pass(once: false)
+        #expect(f.conflicts.isEmpty)
+        f.watchPass(after: 6)
+        #expect(f.conflicts.count == 1)
+        #expect(f.held("ann") == ["page-000001"])
+        #expect(!FileSystem.exists(stale))
+    }
+}
