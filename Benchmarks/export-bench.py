@@ -93,6 +93,7 @@ def measure(binary, root, fmt, images):
     out = root / "exports" / f"{fmt}-{images}"
     cmd = ["/usr/bin/time", "-v", binary, "export", "bench", "--root", str(root),
            "--format", fmt, "--out", str(out), "--images", images]
+    os.sync()  # start each run with no dirty pages left by the one before
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"export failed: {' '.join(cmd)}\n{result.stderr}")

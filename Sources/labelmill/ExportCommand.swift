@@ -45,6 +45,7 @@ struct ExportCommand: ParsableCommand {
             let settings = try OutboxPages.settings(root: root, project: project)
             guard format.fits(settings.task) else { throw ExportRefusal(format.refusal(for: settings.task)) }
             let outbox = try OutboxPages.list(root: root, project: project)
+            try refuseWorkspaceFolders(root: root)
             let folder = try ExportFolder(path: out, imageMode: images, outbox: outbox?.path)
             let context = ExportContext(project: project, task: settings.task, tags: settings.tags,
                                         publishedPath: folder.absolutePath, includesImages: images != .none)
@@ -77,6 +78,19 @@ struct ExportCommand: ParsableCommand {
         } catch let error as ExportProblem {
             Self.say("labelmill export: \(error); nothing was written")
             throw ExitCode(1)
+        }
+    }
+
+    /// An export inside Inbox would be taken as new images by the daemon, and one in
+    /// Watch, Outbox or .labelmill would be mistaken for pages or state.
+    func refuseWorkspaceFolders(root: String) throws {
+        let target = ExportFolder.absolute(out)
+        let base = ExportFolder.absolute(root)
+        for folder in ["Inbox", "Watch", "Outbox", ".labelmill"] {
+            let inside = (base == "/" ? "" : base) + "/" + folder
+            if target == inside || target.hasPrefix(inside + "/") {
+                throw ExportRefusal("\(out) is inside the workspace's \(folder) folder; export to a folder outside Inbox, Watch, Outbox and .labelmill")
+            }
         }
     }
 

@@ -534,6 +534,14 @@ def test_unknown_project_and_used_folder_are_refused(workspace):
     assert sorted(p.name for p in used.iterdir()) == ["keep.txt"]
 
 
+@pytest.mark.parametrize("inside", ["Inbox/boxes/export", "Outbox/boxes/export", "Watch/x", "./Inbox/../Outbox"])
+def test_exports_inside_the_workspace_folders_are_refused(workspace, inside):
+    root, _ = workspace
+    result = run(root, "boxes", "--format", "csv", "--out", str(root / inside))
+    assert result.returncode == 1 and "inside the workspace" in result.stderr
+    assert not (root / "Inbox" / "boxes" / "export").exists() and not (root / "Outbox" / "boxes" / "export").exists()
+
+
 def test_skipped_images_are_reported(workspace):
     _, result = export(workspace, "boxes", "csv", "--images", "none")
     assert "unlabeled.png" in result.stderr

@@ -251,6 +251,32 @@ public final class ExportFolder: ExportSink {
         if let outboxFD { close(outboxFD) }
     }
 
+    /// `path` made absolute without needing it to exist: the longest existing
+    /// prefix resolved through its symlinks, the rest appended with `.` and `..` applied.
+    public static func absolute(_ path: String) -> String {
+        var base = "/"
+        if !path.hasPrefix("/") {
+            var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            if getcwd(&cwd, cwd.count) != nil { base = String(cString: cwd) }
+        }
+        var parts: [String] = []
+        for part in (base + "/" + path).split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(String(part))
+        }
+        var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        for keep in stride(from: parts.count, through: 0, by: -1) {
+            let prefix = "/" + parts[..<keep].joined(separator: "/")
+            if realpath(prefix, &resolved) != nil {
+                let head = String(cString: resolved)
+                let tail = parts[keep...].joined(separator: "/")
+                return tail.isEmpty ? head : (head == "/" ? "" : head) + "/" + tail
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
     private static func makeFolders(_ path: String) throws {
         var sofar = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
