@@ -45,7 +45,7 @@ public struct OutboxPages: Sendable {
             throw ExportIOError(message: "\(path)/\(page) has no page.json")
         }
         let json: JSONValue
-        do { json = try InterimJSON.decode(bytes) } catch {
+        do { json = try StrictJSON.parse(bytes).value } catch {
             throw ExportIOError(message: "\(path)/\(page)/page.json is not valid JSON")
         }
         do {
@@ -65,24 +65,9 @@ public struct OutboxPages: Sendable {
         catch let error as ExportIOError where error.errno == ENOENT {
             throw ExportIOError(message: "no project \"\(project)\" in \(root): \(file) does not exist")
         }
-        // TODO: StrictJSON — `try ProjectSettings(bytes: bytes)`, naming `file` in its error.
-        guard let json = try? InterimJSON.decode(bytes) else {
-            throw ExportIOError(message: "\(file) is not valid JSON")
+        do { return try ProjectSettings(bytes: bytes) } catch {
+            throw ExportIOError(message: "\(file): \(error.description)")
         }
-        guard let name = json["task"]?.stringValue, let task = TaskKind(rawValue: name) else {
-            throw ExportIOError(message: "\(file): \"task\" must be one of \(TaskKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard let list = json["tags"]?.arrayValue, !list.isEmpty else {
-            throw ExportIOError(message: "\(file): \"tags\" must be a list of tag names")
-        }
-        var tags: [String] = []
-        for item in list {
-            guard let tag = item.stringValue, !tags.contains(tag) else {
-                throw ExportIOError(message: "\(file): \"tags\" must hold distinct tag names")
-            }
-            tags.append(tag)
-        }
-        return ProjectSettings(task: task, tags: tags)
     }
 
     /// Page ids sort by creation: by their number (`page-000010` after `page-000009`,
