@@ -206,7 +206,24 @@ final class ProjectState {
     var index: [String: (page: String, file: String)] = [:]
     var nextNumber = 1
     /// Images checked and waiting to fill a page.
-    var pending: [AcceptedImage] = []
+    private(set) var pending: [AcceptedImage] = []
+    /// The SHA-256 of every pending image, for duplicate checks in O(1).
+    private(set) var pendingHashes = Set<String>()
+
+    func addPending(_ image: AcceptedImage) {
+        pending.append(image)
+        pendingHashes.insert(image.sha256)
+    }
+
+    func removePending(where drop: (AcceptedImage) -> Bool) {
+        for image in pending where drop(image) { pendingHashes.remove(image.sha256) }
+        pending.removeAll(where: drop)
+    }
+
+    func removeFirstPending(_ count: Int) {
+        for image in pending.prefix(count) { pendingHashes.remove(image.sha256) }
+        pending.removeFirst(count)
+    }
     /// Duplicates of pending images, refused once the original has its page.
     var duplicates: [(InboxItem, String)] = []
     /// Last time the inbox changed (new, changed or taken files).

@@ -1,3 +1,4 @@
+import Dispatch
 import LabelmillCore
 import LabelmillFS
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ extension Engine {
         }
         project.settling = project.settling.filter { present.contains($0.key) }
         // A queued image that vanished from the inbox before its page was built is dropped from the plan.
-        project.pending.removeAll { !present.contains($0.rawPath) }
+        project.removePending { !present.contains($0.rawPath) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
         if ready.isEmpty { return }
         if once {
@@ -43,62 +44,101 @@ extension Engine {
             let waited = now() - t
             if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
         }
-        for item in ready.sorted(by: { $0.source < $1.source }) {
-            guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else {
-                project.settling[item.rawPath] = nil
-                continue
-            }
-            try take(item, into: project)
+        let ordered = ready.sorted(by: { $0.source < $1.source })
+        // Reading, checking and hashing are independent per file: both cores share them.
+        let outcomes = Self.examineAll(ordered)
+        for (item, outcome) in zip(ordered, outcomes) {
             project.settling[item.rawPath] = nil
+            switch outcome {
+            case .changed:
+                continue  // still being written: seen again on a later pass
+            case .refused(let reason):
+                try refuse(item, in: project, reason: reason)
+            case .failed(let error):
+                throw error
+            case .image(let facts, let sha):
+                try accept(item, facts: facts, sha256: sha, into: project)
+            }
             project.lastInboxActivity = t
         }
     }
 
-    /// Checks one settled inbox file and queues or refuses it.
-    func take(_ item: InboxItem, into project: ProjectState) throws(FileSystemError) {
-        guard let name = item.name, String(validating: item.rawPath, as: UTF8.self) != nil else {
-            return try refuse(item, in: project, reason: "the file name (or a folder above it) is not valid UTF-8 (shown here with %XX escapes); rename it using UTF-8 and drop it again")
+    /// What reading and checking one inbox file found.
+    enum Examination: Sendable {
+        case image(ImageFacts, sha256: String)
+        case refused(String)
+        /// Changed or gone since the scan: not finished yet.
+        case changed
+        case failed(FileSystemError)
+    }
+
+    /// Examines files on all cores, in chunks; results in the given order.
+    static func examineAll(_ items: [InboxItem]) -> [Examination] {
+        var results = [Examination](repeating: .changed, count: items.count)
+        let workers = min(2, max(1, items.count / 8))
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = UncheckedBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var i = worker
+                while i < items.count {
+                    slots.buffer[i] = examine(items[i])
+                    i += workers
+                }
+            }
+        }
+        return results
+    }
+
+    /// Reads and checks one settled inbox file: the name, the kind of file, the
+    /// size, the whole image structure, and its SHA-256. No shared state.
+    static func examine(_ item: InboxItem) -> Examination {
+        guard item.name != nil, String(validating: item.rawPath, as: UTF8.self) != nil else {
+            return .refused("the file name (or a folder above it) is not valid UTF-8 (shown here with %XX escapes); rename it using UTF-8 and drop it again")
+        }
+        if item.status.kind != .regular {
+            // Never opened: lstat again to be sure it is still what the scan saw.
+            guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else { return .changed }
         }
         switch item.status.kind {
         case .regular: break
         case .symlink:
-            return try refuse(item, in: project, reason: "a symbolic link; labelmill never follows links: copy the image itself into the inbox")
+            return .refused("a symbolic link; labelmill never follows links: copy the image itself into the inbox")
         case .fifo:
-            return try refuse(item, in: project, reason: "a FIFO (named pipe), not an image file")
+            return .refused("a FIFO (named pipe), not an image file")
         case .device:
-            return try refuse(item, in: project, reason: "a device file, not an image file")
+            return .refused("a device file, not an image file")
         case .socket, .other, .directory:
-            return try refuse(item, in: project, reason: "not a regular file")
+            return .refused("not a regular file")
         }
-        if item.status.size > Self.maxFileBytes {
-            return try refuse(item, in: project, reason: "the file is \(item.status.size) bytes, over the 1 GiB limit")
+        if item.status.size > maxFileBytes {
+            return .refused("the file is \(item.status.size) bytes, over the 1 GiB limit")
         }
         let read: (bytes: [UInt8], status: FileStatus)
-        do { read = try FileSystem.read(rawPath: item.rawPath, maxBytes: Self.maxFileBytes) } catch {
-            if error.isNotFound { return }  // gone meanwhile: nothing to do
-            if error.errno == ELOOP || error.errno == ENXIO {
-                return try refuse(item, in: project, reason: "not a regular file")
-            }
-            throw error
+        do { read = try FileSystem.read(rawPath: item.rawPath, maxBytes: maxFileBytes) } catch {
+            if error.isNotFound { return .changed }
+            if error.errno == ELOOP || error.errno == ENXIO || error.errno == EINVAL { return .refused("not a regular file") }
+            return .failed(error)
         }
-        // Still being written: try again on a later pass.
-        guard read.status.sameVersion(as: item.status) else { return }
-        let facts: ImageFacts
+        // The file as read must be the file the scan saw, unchanged (the recheck).
+        guard read.status.sameVersion(as: item.status) else { return .changed }
         switch read.bytes.withUnsafeBytes({ ImageProbe.inspect($0) }) {
-        case .failure(let refusal): return try refuse(item, in: project, reason: refusal.reason)
-        case .success(let f): facts = f
+        case .failure(let refusal): return .refused(refusal.reason)
+        case .success(let facts): return .image(facts, sha256: Hashing.sha256(read.bytes))
         }
-        let sha = Hashing.sha256(read.bytes)
+    }
+
+    /// Queues a checked image for its page, or refuses a duplicate.
+    func accept(_ item: InboxItem, facts: ImageFacts, sha256 sha: String, into project: ProjectState) throws(FileSystemError) {
         if let original = project.index[sha] {
             if try isLeftover(item, sha256: sha, in: project) { return }
             return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
         }
-        if project.pending.contains(where: { $0.sha256 == sha }) {
+        if project.pendingHashes.contains(sha) {
             // Refused once the original has its page, so the reason can name it.
             project.duplicates.append((item, sha))
             return
         }
-        project.pending.append(AcceptedImage(rawPath: item.rawPath, name: name, source: item.source, status: item.status,
+        project.addPending(AcceptedImage(rawPath: item.rawPath, name: item.name ?? "", source: item.source, status: item.status,
                                              sha256: sha, width: facts.width, height: facts.height))
     }
 
@@ -108,7 +148,7 @@ extension Engine {
         for (item, sha) in project.duplicates {
             if let original = project.index[sha] {
                 try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
-            } else if project.pending.contains(where: { $0.sha256 == sha }) {
+            } else if project.pendingHashes.contains(sha) {
                 waiting.append((item, sha))
             }
         }
@@ -136,4 +176,10 @@ extension Engine {
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
     }
+}
+
+/// Disjoint slots of a buffer written by concurrent workers (each index by one worker).
+struct UncheckedBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }

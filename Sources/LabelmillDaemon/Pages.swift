@@ -59,33 +59,45 @@ extension Engine {
         }
         guard !made.isEmpty else { return }
         try journal.append(made)
+        // One flush for the whole batch: from here on the pages can always be
+        // restored, so the inbox originals may move into them.
+        FileSystem.syncFileSystem(workspace.stateRoot)
         project.nextNumber = number
-        project.pending.removeFirst(built.count)
+        project.removeFirstPending(built.count)
         let t = now()
+        var originals = built.makeIterator()
         for manifest in made {
             project.copies[manifest.page] = manifest
             for image in manifest.images { project.index[image.sha256] = (manifest.page, image.file) }
-            try placePage(manifest, in: project, at: .queue)
+            var sources: [String: [UInt8]] = [:]
+            for image in manifest.images { sources[image.file] = originals.next()?.rawPath }
+            try placePage(manifest, in: project, at: .queue, moving: sources)
             for image in manifest.images {
                 emit(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
             }
             emit(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
             logger.info("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
-        // One flush for the whole batch, then the inbox originals may go.
-        FileSystem.syncFileSystem(workspace.stateRoot)
-        for image in built { try FileSystem.remove(rawPath: image.rawPath) }
     }
 
-    /// Writes a page folder at `place` from the kept images (hard links) and
-    /// the manifest: staged under .labelmill, then renamed in.
-    func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
+    /// Writes a page folder at `place` from the manifest and its images: the
+    /// inbox originals in `moving` (file -> path) are renamed in, the others
+    /// hard-linked from the kept images. Staged under .labelmill, then renamed
+    /// into place.
+    func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place,
+                   moving originals: [String: [UInt8]] = [:]) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name)
         let stage = Path.join(workspace.staging, "\(project.name).\(manifest.page)")
         try FileSystem.removeTree(stage)
         try FileSystem.makeDirectories(stage)
         for image in manifest.images {
-            try FileSystem.link(journal.image(image.sha256), Path.join(stage, image.file))
+            let target = Path.join(stage, image.file)
+            if let original = originals[image.file] {
+                do throws(FileSystemError) { try FileSystem.moveNoReplace(rawFrom: original, to: target); continue } catch {
+                    guard error.isNotFound else { throw error }  // gone from the inbox: the kept image will do
+                }
+            }
+            try FileSystem.link(journal.image(image.sha256), target)
         }
         var placed = manifest
         placed.schema = place.schemaReference
