@@ -1,3 +1,4 @@
+import Dispatch
 import LabelmillCore
 import LabelmillFS
 
@@ -66,12 +67,32 @@ extension Engine {
         project.removeFirstPending(built.count)
         let t = now()
         var originals = built.makeIterator()
+        var sources: [[String: [UInt8]]] = []
         for manifest in made {
             project.copies[manifest.page] = manifest
             for image in manifest.images { project.index[image.sha256] = (manifest.page, image.file) }
-            var sources: [String: [UInt8]] = [:]
-            for image in manifest.images { sources[image.file] = originals.next()?.rawPath }
-            try placePage(manifest, in: project, at: .queue, moving: sources)
+            var moving: [String: [UInt8]] = [:]
+            for image in manifest.images { moving[image.file] = originals.next()?.rawPath }
+            sources.append(moving)
+        }
+        // Page folders are independent: both cores write them.
+        var placed = [Result<FileStatus?, FileSystemError>](repeating: .success(nil), count: made.count)
+        let workspace = self.workspace
+        placed.withUnsafeMutableBufferPointer { out in
+            let slots = UncheckedBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: min(2, made.count)) { worker in
+                var i = worker
+                while i < made.count {
+                    slots.buffer[i] = Result { () throws(FileSystemError) in
+                        try Self.writePage(made[i], workspace: workspace, at: .queue, moving: sources[i])
+                    }
+                    i += min(2, made.count)
+                }
+            }
+        }
+        for (manifest, result) in zip(made, placed) {
+            let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
+            project.handled[folder] = try result.get()
             for image in manifest.images {
                 emit(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
             }
@@ -84,10 +105,19 @@ extension Engine {
     /// inbox originals in `moving` (file -> path) are renamed in, the others
     /// hard-linked from the kept images. Staged under .labelmill, then renamed
     /// into place.
-    func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place,
-                   moving originals: [String: [UInt8]] = [:]) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name)
-        let stage = Path.join(workspace.staging, "\(project.name).\(manifest.page)")
+    func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
+        let status = try Self.writePage(manifest, workspace: workspace, at: place, moving: [:])
+        // The daemon wrote it: nothing to review until someone changes it.
+        project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status
+    }
+
+    /// Writes one page folder; touches no engine state, so pages can be
+    /// written side by side. Returns the status of the page.json written.
+    static func writePage(_ manifest: PageManifest, workspace: Workspace, at place: Workspace.Place,
+                          moving originals: [String: [UInt8]]) throws(FileSystemError) -> FileStatus? {
+        let project = manifest.project
+        let journal = PageJournal(workspace: workspace, project: project)
+        let stage = Path.join(workspace.staging, "\(project).\(manifest.page)")
         try FileSystem.removeTree(stage)
         try FileSystem.makeDirectories(stage)
         for image in manifest.images {
@@ -102,14 +132,13 @@ extension Engine {
         var placed = manifest
         placed.schema = place.schemaReference
         try FileSystem.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
-        let target = workspace.folder(of: manifest.page, in: project.name, at: place)
+        let target = workspace.folder(of: manifest.page, in: project, at: place)
         do { try FileSystem.moveNoReplace(stage, target) } catch {
             guard error.isNotFound else { throw error }
             try FileSystem.makeDirectories(Path.parent(target))
             try FileSystem.moveNoReplace(stage, target)
         }
-        // The daemon wrote it: nothing to review until someone changes it.
-        project.handled[target] = FileSystem.status(Path.join(target, "page.json"))
+        return FileSystem.status(Path.join(target, "page.json"))
     }
 
     /// Every page the daemon made that is not done must live somewhere in Watch
