@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def png(seed, size=32):
     rows = b"".join(
-        b"\x00" + b"".join(bytes(((x * 7 + seed) & 255, (y * 5) & 255, (seed >> 8) & 255)) for x in range(size))
+        b"\x00" + b"".join(bytes(((x * 7 + seed) & 255, (y * 5 + (seed >> 16) * 37) & 255, (seed >> 8) & 255))
+                            for x in range(size))
         for y in range(size))
 
     def chunk(kind, data):

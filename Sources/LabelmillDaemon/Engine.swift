@@ -80,6 +80,14 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         project.waitingForSpace = false
     }
 
+    /// One line per project that did anything: for the end of `watch --once`.
+    public func logSummary() {
+        for name in projects.keys.sorted() {
+            guard let project = projects[name], !project.tally.isEmpty else { continue }
+            logger.info("\(project.tally.summary)", metadata: ["project": "\(name)"])
+        }
+    }
+
     /// Whether any project is waiting for disk space (the caller backs off).
     public var waitingForSpace: Bool { projects.values.contains { $0.waitingForSpace } }
 
@@ -224,6 +232,8 @@ final class ProjectState {
         for image in pending.prefix(count) { pendingHashes.remove(image.sha256) }
         pending.removeFirst(count)
     }
+    /// What this run did, for the summary line.
+    var tally = Tally()
     /// Duplicates of pending images, refused once the original has its page.
     var duplicates: [(InboxItem, String)] = []
     /// Last time the inbox changed (new, changed or taken files).
@@ -239,6 +249,18 @@ final class ProjectState {
     var inboxDirty = false
 
     init(name: String) { self.name = name }
+}
+
+/// Counts of what happened in a project since the daemon started.
+public struct Tally: Sendable, Equatable {
+    public var images = 0, pages = 0, refused = 0, done = 0, rejected = 0, conflicts = 0
+
+    public var isEmpty: Bool { self == Tally() }
+
+    public var summary: String {
+        "\(images) image\(images == 1 ? "" : "s") paged into \(pages) page\(pages == 1 ? "" : "s"), \(refused) refused; "
+            + "\(done) page\(done == 1 ? "" : "s") done, \(rejected) rejected, \(conflicts) set aside in conflicts"
+    }
 }
 
 /// An inbox image that passed every check, waiting for its page.

@@ -173,6 +173,7 @@ extension Engine {
         let target = try FileSystem.moveKeepingBoth(rawFrom: item.rawPath, to: Path.join(rejected, base))
         let text = "\(item.source): \(reason)\n"
         try FileSystem.writeAtomically(target + ".reason.txt", Array(text.utf8), durable: false)
+        project.tally.refused += 1
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
     }

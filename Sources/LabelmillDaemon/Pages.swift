@@ -34,14 +34,23 @@ extension Engine {
     /// journaled (one write); the page folders are placed in the queue; after
     /// one flush of the file system, the inbox originals are removed.
     func buildPages(_ project: ProjectState, flushAll: Bool) throws(FileSystemError) {
-        guard let settings = project.settings, !project.pending.isEmpty else { return }
+        // Batches bound the memory a big inbox needs (journal text, events).
+        while try buildBatch(project, flushAll: flushAll, maxPages: 500) {
+            flushEvents()
+        }
+        flushEvents()
+    }
+
+    /// Builds up to `maxPages` pages; true when it stopped at that limit.
+    func buildBatch(_ project: ProjectState, flushAll: Bool, maxPages: Int) throws(FileSystemError) -> Bool {
+        guard let settings = project.settings, !project.pending.isEmpty else { return false }
         let quiet = now() - project.lastInboxActivity >= settings.flushSeconds
         let journal = PageJournal(workspace: workspace, project: project.name)
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
         var number = project.nextNumber
-        while built.count + settings.pageSize <= project.pending.count
-                || (built.count < project.pending.count && (flushAll || quiet)) {
+        while made.count < maxPages && (built.count + settings.pageSize <= project.pending.count
+                || (built.count < project.pending.count && (flushAll || quiet))) {
             let images = Array(project.pending[built.count..<min(built.count + settings.pageSize, project.pending.count)])
             var entries: [PageImage] = []
             var used = Set<String>()
@@ -58,7 +67,7 @@ extension Engine {
             number += 1
             built += images
         }
-        guard !made.isEmpty else { return }
+        guard !made.isEmpty else { return false }
         try journal.append(made)
         // One flush for the whole batch: from here on the pages can always be
         // restored, so the inbox originals may move into them.
@@ -97,8 +106,11 @@ extension Engine {
                 emit(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
             }
             emit(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
-            logger.info("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
+            logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
+        project.tally.images += built.count
+        project.tally.pages += made.count
+        return made.count == maxPages
     }
 
     /// Writes a page folder at `place` from the manifest and its images: the

@@ -146,6 +146,7 @@ extension Engine {
         try FileSystem.writeAtomically(Path.join(placed, "NOTE.txt"), Array(text.utf8), durable: false)
         project.handled[instance.folder] = nil
         emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: instance.place.labelerName, reason: text))
+        project.tally.conflicts += 1
         logger.warning("copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(instance.folder)"])
     }
 
@@ -214,6 +215,7 @@ extension Engine {
         try FileSystem.remove(Path.join(folder, "ERRORS.txt"))
         emit(Event(time: self.now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
                    reason: "\(rewrite.errors.count) error\(rewrite.errors.count == 1 ? "" : "s"): \(rewrite.errors.first?.message ?? "")"))
+        project.tally.rejected += 1
         logger.info("page rejected", metadata: ["project": "\(project.name)", "page.id": "\(id)", "errors": "\(rewrite.errors.count)"])
     }
 
@@ -254,6 +256,7 @@ extension Engine {
         let t = now()
         emit(Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName))
         emit(Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName))
+        project.tally.done += 1
         logger.info("page done", metadata: ["project": "\(project.name)", "page.id": "\(done.page)"])
     }
 

@@ -55,6 +55,7 @@ struct WatchCommand: AsyncParsableCommand {
                 delay = min(delay * 2, 30)
                 engine.pass(once: true)
             }
+            engine.logSummary()
             return
         }
         let service = WatchService(engine: engine, logger: logger, pollSeconds: poll)
