@@ -126,12 +126,22 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         do {
             let bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes
             let settings = try ProjectSettings(bytes: bytes)
-            if let previous, let problem = settings.tagChangeError(from: previous.tags, used: Set(previous.tags)) {
-                report(project, "\(file): \(problem); keeping the previous tags")
-                project.settings = previous
+            if !project.copiesLoaded {
+                try loadCopies(project)
+                project.copiesLoaded = true
+            }
+            // Class ids must never move: the pages made so far carry the tags they were made with.
+            let history = tagHistory(project)
+            if let problem = settings.tagChangeError(from: history.latest, used: history.used) {
+                if let previous {
+                    report(project, "\(file): \(problem); keeping the previous tags")
+                    project.settings = previous
+                } else {
+                    project.settings = nil
+                    report(project, "\(file): \(problem); the project is skipped until the tags are put back")
+                }
                 return
             }
-            if project.settings == nil { try loadCopies(project) }
             project.settings = settings
             try prepareProjectFolders(project)
             logger.info("project ready", metadata: ["project": "\(project.name)", "task": "\(settings.task.rawValue)", "tags": "\(settings.tags.count)"])
@@ -142,6 +152,30 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             project.settings = nil
             report(project, "\(file): \(error)")
         }
+    }
+
+    /// The tags of the newest page, and every tag a label uses: in the
+    /// daemon's copies (done pages) and in the pages being labeled now. Read
+    /// only when project.json changes.
+    func tagHistory(_ project: ProjectState) -> (latest: [String], used: Set<String>) {
+        var used = Set<String>()
+        func collect(_ page: PageManifest) {
+            for image in page.images {
+                used.formUnion(image.tags ?? [])
+                used.formUnion((image.regions ?? []).map(\.tag))
+            }
+        }
+        var newest: PageManifest?
+        for copy in project.copies.values {
+            if newest == nil || copy.page > newest!.page { newest = copy }
+            collect(copy)
+        }
+        for instances in livePageFolders(project).values {
+            for instance in instances {
+                if let page = readManifest(Path.join(instance.folder, "page.json")) { collect(page) }
+            }
+        }
+        return (newest?.tags ?? [], used)
     }
 
     func report(_ project: ProjectState, _ message: String) {
@@ -207,6 +241,7 @@ final class ProjectState {
     var settings: ProjectSettings?
     var settingsStatus: FileStatus?
     var settingsError: String?
+    var copiesLoaded = false
     var waitingForSpace = false
     /// The daemon's copy of every page it made, by page id.
     var copies: [String: PageManifest] = [:]

@@ -159,3 +159,28 @@ struct IngestTests {
         #expect(second.stderr.contains("pid \(p.processIdentifier)"))
     }
 }
+
+@Suite("Project settings over time")
+struct SettingsChangeTests {
+    @Test("Tags may be appended; reordering a used tag is refused, also after a restart")
+    func tagsOnlyAppend() throws {
+        let ws = try TempWorkspace()
+        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog"], pageSize: 1)
+        try ws.write("Inbox/p/a.png", PNGFixture.make(width: 5, height: 5, seed: 1))
+        try ws.run("watch", "--once")
+        try ws.run("tag", "page-000001", "--all", "--tag", "Dog")
+        // Appending is fine: the next page offers the new tag.
+        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog", "Bird"], pageSize: 1)
+        try ws.write("Inbox/p/b.png", PNGFixture.make(width: 5, height: 5, seed: 2))
+        try ws.run("watch", "--once")
+        #expect(try ws.pageJSON("Watch/p/queue/page-000002")["tags"]?.arrayValue?.count == 3)
+        // Swapping a used tag would move class ids: refused, the project skipped, nothing taken.
+        try ws.project("p", task: "multi-class", tags: ["Dog", "Cat", "Bird"], pageSize: 1)
+        try ws.write("Inbox/p/c.png", PNGFixture.make(width: 5, height: 5, seed: 3))
+        let result = try ws.run("watch", "--once")
+        #expect(result.stderr.contains("\"Dog\""))
+        #expect(result.stderr.contains("only be appended"))
+        #expect(ws.exists("Inbox/p/c.png"))
+        #expect(ws.queued == ["page-000001", "page-000002"])
+    }
+}
