@@ -70,13 +70,16 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     func runGuarded(_ project: ProjectState, _ body: () throws(FileSystemError) -> Void) {
         do { try body() } catch {
             if error.isNoSpace {
+                if !project.waitingForSpace {
+                    logger.warning("disk full; waiting to retry", metadata: ["project": "\(project.name)", "error": "\(error)"])
+                }
                 project.waitingForSpace = true
-                logger.warning("disk full; waiting to retry", metadata: ["project": "\(project.name)", "error": "\(error)"])
             } else {
                 logger.error("\(error)", metadata: ["project": "\(project.name)"])
             }
             return
         }
+        if project.waitingForSpace { logger.info("disk space again; going on", metadata: ["project": "\(project.name)"]) }
         project.waitingForSpace = false
     }
 

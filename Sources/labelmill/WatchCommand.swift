@@ -45,11 +45,20 @@ struct WatchCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let engine = Engine(workspace: ws, logger: logger, now: wallClock)
         engine.settleSeconds = settle
-        do { try engine.prepare() } catch { fail("cannot prepare the workspace: \(error)") }
+        // A full disk is waited out here too: the daemon never gives up on it.
+        var delay: UInt32 = 1
+        while true {
+            do { try engine.prepare(); break } catch {
+                guard error.isNoSpace else { fail("cannot prepare the workspace: \(error)") }
+                logger.warning("disk full; waiting to retry", metadata: ["error": "\(error)", "retry.seconds": "\(delay)"])
+                sleep(delay)
+                delay = min(delay * 2, 30)
+            }
+        }
         if once {
             engine.pass(once: true)
             // A full disk is waited out: nothing pending is dropped.
-            var delay: UInt32 = 1
+            delay = 1
             while engine.waitingForSpace {
                 sleep(delay)
                 delay = min(delay * 2, 30)

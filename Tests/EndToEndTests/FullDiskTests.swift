@@ -1,0 +1,89 @@
+import Foundation
+import LabelmillCore
+import Testing
+
+@Suite("A full disk: the daemon waits and retries, drops nothing")
+struct FullDiskTests {
+    /// Mounts a small tmpfs at a fresh temp folder; nil where mounting is not allowed.
+    static func smallFileSystem(megabytes: Int) throws -> TempWorkspace? {
+        let ws = try TempWorkspace("fulldisk")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/mount")
+        p.arguments = ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", ws.root]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? ws : nil
+    }
+
+    static func unmount(_ ws: TempWorkspace) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/umount")
+        p.arguments = ["-l", ws.root]
+        try? p.run()
+        p.waitUntilExit()
+    }
+
+    @Test func waitsForSpaceThenFinishes() throws {
+        guard let ws = try Self.smallFileSystem(megabytes: 3) else {
+            // Only where the test may mount a file system (root, as in CI).
+            print("skipped: cannot mount a tmpfs here")
+            return
+        }
+        defer { Self.unmount(ws) }
+        try ws.project("p", task: "multi-class", tags: ["A"], pageSize: 2, extra: ", \"flush_seconds\": 0")
+        var hashes: Set<String> = []
+        for i in 0..<6 {
+            let data = PNGFixture.make(width: 90, height: 90, seed: UInt8(i))
+            hashes.insert(sha256(data))
+            try ws.write("Inbox/p/img\(i).png", data)
+        }
+        // Fill the file system to the last byte.
+        let filler = ws.path("filler")
+        FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        let block = Data(repeating: 0x55, count: 4096)
+        while (try? handle.write(contentsOf: block)) != nil {}
+        try? handle.close()
+
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Binary.path)
+        daemon.arguments = ["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0"]
+        let err = Pipe()
+        daemon.standardError = err
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        usleep(1_500_000)
+        // Stuck for space, but nothing lost: every image is still in the inbox or in a page.
+        #expect(daemon.isRunning)
+        #expect(try everyImage(in: ws) == hashes)
+
+        try FileManager.default.removeItem(atPath: filler)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && ws.files(under: "Inbox/p") != ["project.json"] { usleep(100_000) }
+        usleep(300_000)
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(ws.files(under: "Inbox/p") == ["project.json"])
+        #expect(ws.list("Watch/p/queue").count == 3)
+        #expect(try everyImage(in: ws) == hashes)
+        #expect(ws.list("Outbox/p/rejected").isEmpty)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("disk full"))
+    }
+
+    /// The hashes of the images in the inbox and in queued pages; fails on an image in two places.
+    func everyImage(in ws: TempWorkspace) throws -> Set<String> {
+        var seen: [String] = []
+        for file in ws.files(under: "Inbox/p") where file.hasSuffix(".png") {
+            seen.append(sha256(try Data(contentsOf: URL(fileURLWithPath: ws.path("Inbox/p/\(file)")))))
+        }
+        for page in ws.list("Watch/p/queue") {
+            for file in ws.list("Watch/p/queue/\(page)") where file.hasSuffix(".png") {
+                seen.append(sha256(try Data(contentsOf: URL(fileURLWithPath: ws.path("Watch/p/queue/\(page)/\(file)")))))
+            }
+        }
+        #expect(seen.count == Set(seen).count, "an image is in two places")
+        return Set(seen)
+    }
+}
