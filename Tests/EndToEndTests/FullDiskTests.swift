@@ -32,13 +32,22 @@ struct FullDiskTests {
         }
         defer { Self.unmount(ws) }
         try ws.project("p", task: "multi-class", tags: ["A"], pageSize: 2, extra: ", \"flush_seconds\": 0")
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Binary.path)
+        daemon.arguments = ["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"]
+        let err = Pipe()
+        daemon.standardError = err
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        for _ in 0..<100 where !ws.exists("Watch/page.schema.json") { usleep(50_000) }
+
+        // Images arrive, and the disk fills up before the daemon takes them.
         var hashes: Set<String> = []
         for i in 0..<6 {
             let data = PNGFixture.make(width: 90, height: 90, seed: UInt8(i))
             hashes.insert(sha256(data))
             try ws.write("Inbox/p/img\(i).png", data)
         }
-        // Fill the file system to the last byte.
         let filler = ws.path("filler")
         FileManager.default.createFile(atPath: filler, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
@@ -46,13 +55,6 @@ struct FullDiskTests {
         while (try? handle.write(contentsOf: block)) != nil {}
         try? handle.close()
 
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0"]
-        let err = Pipe()
-        daemon.standardError = err
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         usleep(1_500_000)
         // Stuck for space, but nothing lost: every image is still in the inbox or in a page.
         #expect(daemon.isRunning)
