@@ -48,7 +48,7 @@ struct ExportCommand: ParsableCommand {
             try refuseWorkspaceFolders(root: root)
             let folder = try ExportFolder(path: out, imageMode: images, outbox: outbox?.path)
             let context = ExportContext(project: project, task: settings.task, tags: settings.tags,
-                                        publishedPath: folder.absolutePath, includesImages: images != .none)
+                                        publishedPath: folder.absolutePath, imageMode: images)
             var session = ExportSession(format: format, context: context)
             for stray in outbox?.strays ?? [] {
                 Self.say("skipped \(outbox!.path)/\(stray): not a page folder")

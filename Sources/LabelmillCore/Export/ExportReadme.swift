@@ -22,11 +22,12 @@ public struct ExportReadme {
         if summary.images == 0 { out += "Nothing was exported: the project has no completed pages yet.\n" }
         out += "\n## Files\n\n"
         for line in files { out += "- \(line)\n" }
-        if !context.includesImages {
-            out += "- Images are not included (`--images none`); put them where the paths above say.\n"
-        } else {
-            out += "- Images are hard links to the outbox files where the file system allows, else copies. An image whose file name another page already used gets its page id in front (`page-000002_bear.png`).\n"
+        switch context.imageMode {
+        case .none: out += "- Images are not included (`--images none`); put them where the paths above say.\n"
+        case .link: out += "- Images are hard links to the outbox files where the file system allows, else copies.\n"
+        case .copy: out += "- Images are copies of the outbox files.\n"
         }
+        out += "- Files are named after each image's file name; an image whose name (without extension, ignoring case) an earlier page already used gets its page id in front: `page-000002_bear.png`.\n"
         out += "\n## Conventions\n\n"
         for line in conventions { out += "- \(line)\n" }
         out += "\n## Classes\n\n"
