@@ -47,7 +47,7 @@ public final class ExportFolder: ExportSink {
         let slash = trimmed.lastIndex(of: "/")
         let parent = slash.map { $0 == trimmed.startIndex ? "/" : String(trimmed[..<$0]) } ?? "."
         let base = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
-        guard base != ".", base != "..", base != "/" else {
+        guard !base.isEmpty, base != ".", base != ".." else {
             throw ExportIOError(message: "give the output folder by name (not \(path)): the export is written beside it and renamed into place")
         }
         self.path = path
