@@ -14,7 +14,8 @@ public struct ExportReadme {
     public func text(_ context: ExportContext, _ summary: ExportSummary) -> String {
         var out = "# \(title): labelmill project \(context.project)\n\n"
         out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s"), "
-        out += "\(summary.regions) region\(summary.regions == 1 ? "" : "s") from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
+        if !context.task.isClassification { out += "\(summary.regions) region\(summary.regions == 1 ? "" : "s") " }
+        out += "from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
         var left: [String] = []
         if summary.skippedImages > 0 { left.append("\(summary.skippedImages) image\(summary.skippedImages == 1 ? "" : "s") without labels") }
         if summary.skippedPages > 0 { left.append("\(summary.skippedPages) page\(summary.skippedPages == 1 ? "" : "s") not marked done") }
@@ -27,7 +28,7 @@ public struct ExportReadme {
         case .link: out += "- Images are hard links to the outbox files where the file system allows, else copies.\n"
         case .copy: out += "- Images are copies of the outbox files.\n"
         }
-        out += "- Files are named after each image's file name; an image whose name (without extension, ignoring case) an earlier page already used gets its page id in front: `page-000002_bear.png`.\n"
+        out += "- Files are named after each image's file name; an image whose name (without extension, ignoring case) an earlier image already used gets its page id in front: `page-000002_bear.png`.\n"
         out += "\n## Conventions\n\n"
         for line in conventions { out += "- \(line)\n" }
         out += "\n## Classes\n\n"
