@@ -13,8 +13,8 @@ public struct ExportReadme {
 
     public func text(_ context: ExportContext, _ summary: ExportSummary) -> String {
         var out = "# \(title): labelmill project \(context.project)\n\n"
-        out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s"), "
-        if !context.task.isClassification { out += "\(summary.regions) region\(summary.regions == 1 ? "" : "s") " }
+        out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s") "
+        if !context.task.isClassification { out += "and \(summary.regions) region\(summary.regions == 1 ? "" : "s") " }
         out += "from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
         var left: [String] = []
         if summary.skippedImages > 0 { left.append("\(summary.skippedImages) image\(summary.skippedImages == 1 ? "" : "s") without labels") }
