@@ -97,6 +97,8 @@ def measure(binary, root, fmt, images):
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"export failed: {' '.join(cmd)}\n{result.stderr}")
+    user = float(re.search(r"User time \(seconds\): (\S+)", result.stderr).group(1))
+    system = float(re.search(r"System time \(seconds\): (\S+)", result.stderr).group(1))
     rss_kib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", result.stderr).group(1)
     seconds = sum(float(part) * 60 ** i for i, part in enumerate(reversed(wall.split(":"))))
@@ -104,7 +106,23 @@ def measure(binary, root, fmt, images):
     label_bytes = sum((Path(d) / f).stat().st_size for d, _, fs in os.walk(out) for f in fs
                       if not f.endswith(".png"))
     shutil.rmtree(out)
-    return seconds, rss_kib / 1024, files, label_bytes / 2**20, result.stdout.strip()
+    return seconds, user, system, rss_kib / 1024, files, label_bytes / 2**20, result.stdout.strip()
+
+
+def file_creation_baseline(root, count):
+    """Seconds this file system takes to create `count` small files in one folder:
+    the floor for formats that write one label file per image."""
+    folder = root / "baseline"
+    folder.mkdir()
+    os.sync()
+    started = time.time()
+    for i in range(count):
+        fd = os.open(folder / f"{i:06d}.txt", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, b"0 0.5 0.5 0.1 0.1\n")
+        os.close(fd)
+    seconds = time.time() - started
+    shutil.rmtree(folder)
+    return seconds
 
 
 def main():
@@ -126,13 +144,16 @@ def main():
         pages = synthesize(root, args.task, args.images, args.page_size)
         print(f"synthesized {args.images} images on {pages} pages ({args.task}) in {time.time() - started:.1f} s",
               file=sys.stderr)
-        print(f"| format | --images | wall time (s) | peak RSS (MiB) | files written | label data (MiB) |")
-        print(f"|---|---|---:|---:|---:|---:|")
+        print(f"| format | --images | wall (s) | user CPU (s) | system CPU (s) | peak RSS (MiB) | files written | label data (MiB) |")
+        print(f"|---|---|---:|---:|---:|---:|---:|---:|")
         for fmt in args.formats.split(","):
             for mode in args.modes.split(","):
-                seconds, rss, files, mib, summary = measure(args.bin, root, fmt, mode)
-                print(f"| {fmt} | {mode} | {seconds:.2f} | {rss:.1f} | {files} | {mib:.1f} |", flush=True)
+                seconds, user, system, rss, files, mib, summary = measure(args.bin, root, fmt, mode)
+                print(f"| {fmt} | {mode} | {seconds:.2f} | {user:.2f} | {system:.2f} | {rss:.1f} | {files} | {mib:.1f} |",
+                      flush=True)
                 print(f"  {summary}", file=sys.stderr)
+        baseline = file_creation_baseline(root, args.images)
+        print(f"\nBaseline: Python creates {args.images} small files in one folder here in {baseline:.2f} s.")
     finally:
         if not args.dir:
             shutil.rmtree(root, ignore_errors=True)

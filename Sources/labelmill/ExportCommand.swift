@@ -40,68 +40,30 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let root = workspace.rootPath
+        let export = ProjectExport(root: workspace.rootPath, project: project, format: format, out: out, imageMode: images)
+        let result: ProjectExport.Result
         do {
-            let settings = try OutboxPages.settings(root: root, project: project)
-            guard format.fits(settings.task) else { throw ExportRefusal(format.refusal(for: settings.task)) }
-            let outbox = try OutboxPages.list(root: root, project: project)
-            try refuseWorkspaceFolders(root: root)
-            let folder = try ExportFolder(path: out, imageMode: images, outbox: outbox?.path)
-            let context = ExportContext(project: project, task: settings.task, tags: settings.tags,
-                                        publishedPath: folder.absolutePath, includesImages: images != .none)
-            var session = ExportSession(format: format, context: context)
-            for stray in outbox?.strays ?? [] {
-                Self.say("skipped \(outbox!.path)/\(stray): not a page folder")
-            }
-            var sink = folder
-            try session.begin(into: &sink)
-            for page in outbox?.pages ?? [] {
-                let manifest = try outbox!.read(page)
-                for warning in try session.add(manifest, into: &sink) { Self.say(warning) }
-            }
-            try session.finish(into: &sink)
-            try folder.publish()
-            let s = session.summary
-            if s.images == 0 {
-                Self.say("nothing to export: project \(project) has no completed pages yet; wrote an empty \(format.rawValue) export to \(out)")
-            }
-            if let problem = folder.linkProblem {
-                Self.say("copied \(folder.copiedInsteadOfLinked) image\(folder.copiedInsteadOfLinked == 1 ? "" : "s") instead of linking: \(problem)")
-            }
-            print("exported \(s.images) image\(s.images == 1 ? "" : "s"), \(s.regions) region\(s.regions == 1 ? "" : "s") from \(s.pages) page\(s.pages == 1 ? "" : "s") to \(out) (\(format.rawValue))")
-        } catch let error as ExportRefusal {
-            Self.say("labelmill export: \(error.message)")
-            throw ExitCode(1)
-        } catch let error as ExportIOError {
-            Self.say("labelmill export: \(error.message)")
-            throw ExitCode(1)
+            result = try export.run(warn: Self.say)
         } catch let error as ExportProblem {
             Self.say("labelmill export: \(error); nothing was written")
             throw ExitCode(1)
+        } catch {
+            Self.say("labelmill export: \(error)")
+            throw ExitCode(1)
         }
-    }
-
-    /// An export inside Inbox would be taken as new images by the daemon, and one in
-    /// Watch, Outbox or .labelmill would be mistaken for pages or state.
-    func refuseWorkspaceFolders(root: String) throws {
-        let target = ExportFolder.absolute(out)
-        let base = ExportFolder.absolute(root)
-        for folder in ["Inbox", "Watch", "Outbox", ".labelmill"] {
-            let inside = (base == "/" ? "" : base) + "/" + folder
-            if target == inside || target.hasPrefix(inside + "/") {
-                throw ExportRefusal("\(out) is inside the workspace's \(folder) folder; export to a folder outside Inbox, Watch, Outbox and .labelmill")
-            }
+        let s = result.summary
+        if s.images == 0 {
+            Self.say("nothing to export: project \(project) has no completed pages yet; wrote an empty \(format.rawValue) export to \(out)")
         }
+        if let problem = result.linkProblem {
+            Self.say("copied \(Self.count(result.copiedInsteadOfLinked, "image")) instead of linking: \(problem)")
+        }
+        print("exported \(Self.count(s.images, "image")), \(Self.count(s.regions, "region")) from \(Self.count(s.pages, "page")) to \(out) (\(format.rawValue))")
     }
 
-    struct ExportRefusal: Error {
-        var message: String
-        init(_ message: String) { self.message = message }
-    }
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
-    static func say(_ line: String) {
-        fputs(line + "\n", stderr)
-    }
+    static func say(_ line: String) { fputs(line + "\n", stderr) }
 
     /// SPEC section 1: 1-64 letters, digits, `-`, `_`, `.`, not starting with `.`.
     static func isProjectName(_ name: String) -> Bool {

@@ -7,12 +7,12 @@ import Testing
     }
 
     @Test func namesClashOnlyByStemAndGetThePageID() {
-        var naming = ExportNaming(reserved: ["README"])
+        var naming = ExportNaming()
         #expect(naming.name(for: "bear.png", page: "page-000001") == "bear.png")
         #expect(naming.name(for: "bear.png", page: "page-000002") == "page-000002_bear.png")
         #expect(naming.name(for: "Bear.JPG", page: "page-000003") == "page-000003_Bear.JPG")
         #expect(naming.name(for: "bear.png", page: "page-000002") == "page-000002_2_bear.png")
-        #expect(naming.name(for: "readme.png", page: "page-000004") == "page-000004_readme.png")
+        #expect(naming.name(for: "README.png", page: "page-000004") == "README.png")
         #expect(naming.name(for: "wolf.png", page: "page-000004") == "wolf.png")
     }
 

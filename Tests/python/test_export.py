@@ -542,6 +542,27 @@ def test_exports_inside_the_workspace_folders_are_refused(workspace, inside):
     assert not (root / "Inbox" / "boxes" / "export").exists() and not (root / "Outbox" / "boxes" / "export").exists()
 
 
+def test_a_failed_export_leaves_nothing_behind(workspace):
+    root, _ = workspace
+    broken = root / "broken"
+    write_project(broken, "boxes", "bbox", BOX_TAGS, BOX_PAGES)
+    (broken / "Outbox" / "boxes" / "page-000002" / "empty.png").unlink()
+    # A staging folder of an export that was killed (no such process) is cleaned up too.
+    (root / "exports" / ".failed.labelmill-export-999999999").mkdir(parents=True)
+    result = run(broken, "boxes", "--format", "yolo", "--out", str(root / "exports" / "failed"))
+    assert result.returncode == 1 and "empty.png" in result.stderr
+    assert not [p for p in (root / "exports").iterdir() if "failed" in p.name]
+
+
+def test_an_existing_empty_folder_is_filled(workspace):
+    root, _ = workspace
+    out = root / "exports" / "empty-before"
+    out.mkdir(parents=True)
+    result = run(root, "boxes", "--format", "csv", "--out", str(out) + "/")
+    assert result.returncode == 0, result.stderr
+    assert (out / "labels.csv").is_file()
+
+
 def test_skipped_images_are_reported(workspace):
     _, result = export(workspace, "boxes", "csv", "--images", "none")
     assert "unlabeled.png" in result.stderr

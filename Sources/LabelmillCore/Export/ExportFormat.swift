@@ -1,3 +1,12 @@
+/// How images go with an export.
+public enum ExportImageMode: String, Sendable, CaseIterable {
+    /// A hard link to the outbox file; a copy where links cannot be made (another file system).
+    case link
+    case copy
+    /// Labels only.
+    case none
+}
+
 /// The training formats `labelmill export` writes (SPEC section 5).
 public enum ExportFormat: String, Sendable, CaseIterable {
     case coco, voc, yolo, labelme, azureml, csv

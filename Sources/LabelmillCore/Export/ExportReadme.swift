@@ -13,8 +13,9 @@ public struct ExportReadme {
 
     public func text(_ context: ExportContext, _ summary: ExportSummary) -> String {
         var out = "# \(title): labelmill project \(context.project)\n\n"
-        out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s"), "
-        out += "\(summary.regions) region\(summary.regions == 1 ? "" : "s") from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
+        out += "Task: \(context.task.rawValue). \(summary.images) image\(summary.images == 1 ? "" : "s") "
+        if !context.task.isClassification { out += "and \(summary.regions) region\(summary.regions == 1 ? "" : "s") " }
+        out += "from \(summary.pages) completed page\(summary.pages == 1 ? "" : "s"), in page order.\n"
         var left: [String] = []
         if summary.skippedImages > 0 { left.append("\(summary.skippedImages) image\(summary.skippedImages == 1 ? "" : "s") without labels") }
         if summary.skippedPages > 0 { left.append("\(summary.skippedPages) page\(summary.skippedPages == 1 ? "" : "s") not marked done") }
@@ -22,11 +23,12 @@ public struct ExportReadme {
         if summary.images == 0 { out += "Nothing was exported: the project has no completed pages yet.\n" }
         out += "\n## Files\n\n"
         for line in files { out += "- \(line)\n" }
-        if !context.includesImages {
-            out += "- Images are not included (`--images none`); put them where the paths above say.\n"
-        } else {
-            out += "- Images are hard links to the outbox files where the file system allows, else copies. An image whose file name another page already used gets its page id in front (`page-000002_bear.png`).\n"
+        switch context.imageMode {
+        case .none: out += "- Images are not included (`--images none`); put them where the paths above say.\n"
+        case .link: out += "- Images are hard links to the outbox files where the file system allows, else copies.\n"
+        case .copy: out += "- Images are copies of the outbox files.\n"
         }
+        out += "- Files are named after each image's file name; an image whose name (without extension, ignoring case) an earlier image already used gets its page id in front: `page-000002_bear.png`.\n"
         out += "\n## Conventions\n\n"
         for line in conventions { out += "- \(line)\n" }
         out += "\n## Classes\n\n"

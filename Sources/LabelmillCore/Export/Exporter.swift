@@ -30,13 +30,13 @@ public struct ExportContext: Sendable {
     public var tags: [String]
     /// The absolute path the export is published at (YOLO's data.yaml names it).
     public var publishedPath: String
-    /// Whether images are placed in the export (`--images link|copy`) or not (`none`).
-    public var includesImages: Bool
+    /// How images go with the export.
+    public var imageMode: ExportImageMode
     let classIndex: [String: Int]
 
-    public init(project: String, task: TaskKind, tags: [String], publishedPath: String = ".", includesImages: Bool = true) {
+    public init(project: String, task: TaskKind, tags: [String], publishedPath: String = ".", imageMode: ExportImageMode = .link) {
         self.project = project; self.task = task; self.tags = tags
-        self.publishedPath = publishedPath; self.includesImages = includesImages
+        self.publishedPath = publishedPath; self.imageMode = imageMode
         var index: [String: Int] = [:]
         for (i, tag) in tags.enumerated() where index[tag] == nil { index[tag] = i }
         classIndex = index
@@ -133,7 +133,7 @@ public struct ExportSession {
         self.format = format
         self.context = context
         exporter = format.exporter(context)
-        naming = ExportNaming(reserved: ["README"])
+        naming = ExportNaming()
     }
 
     public mutating func begin(into sink: inout some ExportSink) throws {
@@ -166,7 +166,7 @@ public struct ExportSession {
             summary.images += 1
             summary.regions += image.regions?.count ?? 0
             let item = ExportItem(page: page.page, image: image, name: name, imagePath: path, number: summary.images)
-            if context.includesImages { try sink.placeImage(page: page.page, file: image.file, at: path) }
+            if context.imageMode != .none { try sink.placeImage(page: page.page, file: image.file, at: path) }
             try exporter.add(item, into: &sink)
         }
         return warnings

@@ -4,15 +4,6 @@ import Glibc
 import CShims
 import LabelmillCore
 
-/// How images go with an export.
-public enum ExportImageMode: String, Sendable, CaseIterable {
-    /// A hard link to the outbox file; a copy where links cannot be made (another file system).
-    case link
-    case copy
-    /// Labels only.
-    case none
-}
-
 /// The export folder being written. Everything goes into a hidden staging folder
 /// beside the destination, which `publish()` renames into place once complete:
 /// a failed or interrupted export never leaves a half-written dataset under the
@@ -56,7 +47,7 @@ public final class ExportFolder: ExportSink {
         let slash = trimmed.lastIndex(of: "/")
         let parent = slash.map { $0 == trimmed.startIndex ? "/" : String(trimmed[..<$0]) } ?? "."
         let base = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
-        guard base != ".", base != "..", base != "/" else {
+        guard !base.isEmpty, base != ".", base != ".." else {
             throw ExportIOError(message: "give the output folder by name (not \(path)): the export is written beside it and renamed into place")
         }
         self.path = path
@@ -79,7 +70,7 @@ public final class ExportFolder: ExportSink {
             if existing >= 0, try !ExportIO.names(existing, path: path).isEmpty {
                 throw ExportIOError(message: "\(path) already exists and is not empty; export to a new folder or empty it first")
             }
-            ExportIO.removeTree(parentFD, stagingName)
+            Self.removeAbandoned(parentFD, base)
             guard mkdirat(parentFD, stagingName, 0o755) == 0 else { throw ExportIOError("cannot create a folder in \(parent)") }
             rootFD = ExportIO.openDirectory(parentFD, stagingName)
             guard rootFD >= 0 else { throw ExportIOError("cannot open the folder just made in \(parent)") }
@@ -275,6 +266,19 @@ public final class ExportFolder: ExportSink {
             }
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Removes staging folders of earlier exports to the same name whose process is
+    /// gone (killed mid-export), so they do not pile up beside the destination.
+    private static func removeAbandoned(_ parentFD: Int32, _ base: String) {
+        let prefix = ".\(base).labelmill-export-"
+        guard let entries = try? ExportIO.names(dup(parentFD), path: base) else { return }
+        for entry in entries where entry.name.hasPrefix(prefix) {
+            guard let pid = Int32(entry.name.dropFirst(prefix.count)) else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
+                ExportIO.removeTree(parentFD, entry.name)
+            }
+        }
     }
 
     private static func makeFolders(_ path: String) throws {
