@@ -38,15 +38,20 @@ extension Engine {
         project.removePending { !present.contains($0.rawPath) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
         if ready.isEmpty { return }
-        if once {
-            // The short recheck of --once: sizes and times must hold across it
-            // (the scan took part of it already).
-            let waited = now() - t
-            if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
-        }
         let ordered = ready.sorted(by: { $0.source < $1.source })
         // Reading, checking and hashing are independent per file: both cores share them.
-        let outcomes = Self.examineAll(ordered)
+        var outcomes = Self.examineAll(ordered)
+        if once {
+            // The short recheck of --once: at least 20 ms after the scan, each
+            // file must still be the one that was read (reading usually takes longer).
+            let waited = now() - t
+            if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
+            for i in outcomes.indices {
+                guard case .image = outcomes[i] else { continue }
+                if let current = FileSystem.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) { continue }
+                outcomes[i] = .changed
+            }
+        }
         for (item, outcome) in zip(ordered, outcomes) {
             project.settling[item.rawPath] = nil
             switch outcome {
