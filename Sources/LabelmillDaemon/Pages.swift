@@ -143,14 +143,15 @@ extension Engine {
         }
         var placed = manifest
         placed.schema = place.schemaReference
-        try FileSystem.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
+        let written = try FileSystem.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
         let target = workspace.folder(of: manifest.page, in: project, at: place)
         do { try FileSystem.moveNoReplace(stage, target) } catch {
             guard error.isNotFound else { throw error }
             try FileSystem.makeDirectories(Path.parent(target))
             try FileSystem.moveNoReplace(stage, target)
         }
-        return FileSystem.status(Path.join(target, "page.json"))
+        // A rename moves the folder, not page.json: its status is as written.
+        return written
     }
 
     /// Every page the daemon made that is not done must live somewhere in Watch

@@ -185,7 +185,8 @@ public enum FileSystem {
 
     /// Creates a folder and its parents (mode 0755); fine if it exists.
     public static func makeDirectories(_ path: String) throws(FileSystemError) {
-        if mkdir(path, 0o755) == 0 || errno == EEXIST {
+        if mkdir(path, 0o755) == 0 { return }
+        if errno == EEXIST {
             guard isDirectory(path) else { throw FileSystemError("create folder (a file is in the way)", path, errno: ENOTDIR) }
             return
         }
@@ -217,11 +218,16 @@ public enum FileSystem {
     }
 
     /// Writes a new file; fails with EEXIST rather than replace one.
-    public static func writeNew(_ path: String, _ bytes: some Collection<UInt8>) throws(FileSystemError) {
+    /// Returns the new file's status.
+    @discardableResult
+    public static func writeNew(_ path: String, _ bytes: some Collection<UInt8>) throws(FileSystemError) -> FileStatus {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("create", path) }
         defer { close(fd) }
         do throws(FileSystemError) { try writeAll(fd, bytes, path: path) } catch { unlink(path); throw error }
+        var s = stat()
+        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", path) }
+        return FileStatus(s)
     }
 
     /// Appends one line (events.jsonl): a single write with O_APPEND stays whole.
