@@ -49,16 +49,12 @@ extension Engine {
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
         var number = project.nextNumber
-        while made.count < maxPages && (built.count + settings.pageSize <= project.pending.count
-                || (built.count < project.pending.count && (flushAll || quiet))) {
-            let images = Array(project.pending[built.count..<min(built.count + settings.pageSize, project.pending.count)])
+        let sizes = PagePlan.pageSizes(pending: project.pending.count, pageSize: settings.pageSize,
+                                       flush: flushAll || quiet, maxPages: maxPages)
+        for size in sizes {
+            let images = Array(project.pending[built.count..<built.count + size])
             var entries: [PageImage] = []
-            var used = Set<String>()
-            for image in images {
-                var file = image.name
-                var n = 2
-                while used.contains(file) { file = Path.numbered(image.name, n); n += 1 }
-                used.insert(file)
+            for (image, file) in zip(images, PagePlan.fileNames(images.map(\.name))) {
                 try journal.keepImage(rawPath: image.rawPath, sha256: image.sha256)
                 entries.append(PageImage(file: file, width: image.width, height: image.height, source: image.source, sha256: image.sha256))
             }
@@ -110,7 +106,7 @@ extension Engine {
         }
         project.tally.images += built.count
         project.tally.pages += made.count
-        return made.count == maxPages
+        return sizes.count == maxPages
     }
 
     /// Writes a page folder at `place` from the manifest and its images: the

@@ -1,4 +1,5 @@
 import CShims
+import LabelmillCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -352,44 +353,5 @@ extension Array: ContiguousBytesConvertible where Element == UInt8 {
         try (self + [0]).withUnsafeBufferPointer { p in
             try p.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
         }
-    }
-}
-
-/// Path strings, joined and split by `/`.
-public enum Path {
-    public static func join(_ parts: String...) -> String { join(parts) }
-
-    public static func join(_ parts: [String]) -> String {
-        var out = ""
-        for p in parts where !p.isEmpty {
-            if out.isEmpty || out.hasSuffix("/") { out += p } else { out += "/" + p }
-        }
-        return out
-    }
-
-    public static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        if slash == path.startIndex { return "/" }
-        return String(path[..<slash])
-    }
-
-    public static func name(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
-
-    /// `a/b.png` -> `a/b-2.png`.
-    public static func numbered(_ path: String, _ n: Int) -> String {
-        let dir = parent(path)
-        let base = name(path)
-        let (stem, ext) = splitExtension(base)
-        let numbered = "\(stem)-\(n)\(ext)"
-        return path.contains("/") ? join(dir, numbered) : numbered
-    }
-
-    /// `b.tar.png` -> (`b.tar`, `.png`); a leading dot is not an extension.
-    public static func splitExtension(_ name: String) -> (String, String) {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
-        return (String(name[..<dot]), String(name[dot...]))
     }
 }
