@@ -49,7 +49,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         let everything = once || hints == nil || hints!.rescanAll
         for name in projects.keys.sorted() {
             guard let project = projects[name], project.settings != nil else { continue }
-            let inbox = everything || project.inboxDirty || hints!.touches(workspace.inbox(name))
+            let inbox = everything || hints!.touches(workspace.inbox(name))
             let watch = everything || project.watchDirty || hints!.touches(workspace.watch(name))
             runGuarded(project) { () throws(FileSystemError) in
                 if inbox || !project.settling.isEmpty { try ingest(project, once: once) }
@@ -284,7 +284,6 @@ final class ProjectState {
     var watchDirty = false
     /// Last time the daemon saw a labeler's pages change or assigned them one.
     var touched: [String: Double] = [:]
-    var inboxDirty = false
 
     init(name: String) { self.name = name }
 }

@@ -331,14 +331,6 @@ public enum FileSystem {
         lm_syncfs(fd)
         close(fd)
     }
-
-    /// Sets a file's modification time (tests and restores).
-    public static func setModificationTime(_ path: String, seconds: Double) {
-        var times = [timespec](repeating: timespec(), count: 2)
-        times[0] = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        times[1] = times[0]
-        utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW)
-    }
 }
 
 /// Raw bytes or a String, handed to a C call as a NUL-terminated path.
