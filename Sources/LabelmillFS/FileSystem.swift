@@ -113,9 +113,7 @@ public enum FileSystem {
 
     public static func status(rawPath: [UInt8]) -> FileStatus? {
         var s = stat()
-        let rc = (rawPath + [0]).withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { lstat($0.baseAddress!, &s) }
-        }
+        let rc = rawPath.withCString { lstat($0, &s) }
         guard rc == 0 else { return nil }
         return FileStatus(s)
     }
@@ -255,9 +253,7 @@ public enum FileSystem {
     }
 
     public static func moveNoReplace(rawFrom: [UInt8], to: String) throws(FileSystemError) {
-        let rc = (rawFrom + [0]).withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { lm_rename_noreplace(AT_FDCWD, $0.baseAddress!, AT_FDCWD, to) }
-        }
+        let rc = rawFrom.withCString { lm_rename_noreplace(AT_FDCWD, $0, AT_FDCWD, to) }
         guard rc == 0 else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
     }
 
@@ -280,9 +276,7 @@ public enum FileSystem {
     }
 
     public static func link(rawFrom: [UInt8], to: String) throws(FileSystemError) {
-        let rc = (rawFrom + [0]).withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { Glibc.link($0.baseAddress!, to) }
-        }
+        let rc = rawFrom.withCString { Glibc.link($0, to) }
         guard rc == 0 else { throw FileSystemError("link \(RawName.escaped(rawFrom)) to", to) }
     }
 
@@ -291,9 +285,7 @@ public enum FileSystem {
     }
 
     public static func remove(rawPath: [UInt8]) throws(FileSystemError) {
-        let rc = (rawPath + [0]).withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) }
-        }
+        let rc = rawPath.withCString { unlink($0) }
         guard rc == 0 || errno == ENOENT else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
     }
 
