@@ -206,7 +206,12 @@ extension Engine {
         }
         emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName))
         guard let rewrite = SubmissionValidator.rejectedText(for: check) else {
-            try writeErrorsFile(check.errors, in: folder)
+            // Only the status or old errors were wrong, and accepting sets both.
+            if let manifest = try? PageManifest(json: node.value) {
+                try accept(manifest, at: folder, place: place, in: project)
+            } else {
+                try writeErrorsFile(check.errors, in: folder)
+            }
             return
         }
         // The labeler may have saved again meanwhile: never overwrite that.
