@@ -204,7 +204,6 @@ extension Engine {
             try accept(manifest, at: folder, place: place, in: project)
             return
         }
-        emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName))
         guard let rewrite = SubmissionValidator.rejectedText(for: check) else {
             // Only the status or old errors were wrong, and accepting sets both.
             if let manifest = try? PageManifest(json: node.value) {
@@ -214,6 +213,7 @@ extension Engine {
             }
             return
         }
+        emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName))
         // The labeler may have saved again meanwhile: never overwrite that.
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return }
         try FileSystem.writeAtomically(file, Array(rewrite.text.utf8))
