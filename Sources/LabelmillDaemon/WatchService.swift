@@ -25,10 +25,17 @@ public struct WatchService: Service {
 
     public func run() async throws {
         var watcher: InotifyWatcher?
+        var pollSeconds = self.pollSeconds
         if pollSeconds == nil {
             let w = InotifyWatcher(roots: [engine.workspace.inboxRoot, engine.workspace.watchRoot])
-            try w.start()
-            watcher = w
+            do {
+                try w.start()
+                watcher = w
+            } catch {
+                // No inotify (or too few watches): scanning still sees everything, just later.
+                logger.warning("\(error); scanning every 2 seconds instead")
+                pollSeconds = 2
+            }
         }
         defer { watcher?.stop() }
         logger.info("watching", metadata: ["root": "\(engine.workspace.root)", "mode": "\(pollSeconds.map { "poll every \($0)s" } ?? "inotify")"])
