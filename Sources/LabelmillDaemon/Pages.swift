@@ -35,10 +35,16 @@ extension Engine {
     /// one flush of the file system, the inbox originals are removed.
     func buildPages(_ project: ProjectState, flushAll: Bool) throws(FileSystemError) {
         // Batches bound the memory a big inbox needs (journal text, events).
+        let before = project.tally
         while try buildBatch(project, flushAll: flushAll, maxPages: 500) {
             flushEvents()
         }
         flushEvents()
+        // The daemon says what it paged; `--once` sums it up at the end instead.
+        if !flushAll && project.tally.pages > before.pages {
+            logger.info("images paged", metadata: ["project": "\(project.name)", "images": "\(project.tally.images - before.images)",
+                                                   "pages": "\(project.tally.pages - before.pages)", "next.page": "\(PageID.make(project.nextNumber))"])
+        }
     }
 
     /// Builds up to `maxPages` pages; true when it stopped at that limit.
