@@ -1,4 +1,7 @@
 import LabelmillCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon's own copy of every page of a project, kept under
 /// `.labelmill/pages/<project>/`:
@@ -79,12 +82,16 @@ public struct PageJournal: Sendable {
         try FileSystem.writeAtomically(file, Array(text.utf8))
     }
 
-    /// Keeps an image by its hash: a hard link, so no bytes are copied.
+    /// Keeps an image by its hash: a hard link, so no bytes are copied. The
+    /// file is made read-only: the page's image and the kept one are the same
+    /// inode, and an edit in place would change both.
     public func keepImage(rawPath: [UInt8], sha256: String) throws(FileSystemError) {
-        do { try FileSystem.link(rawFrom: rawPath, to: image(sha256)) } catch {
+        let kept = image(sha256)
+        do { try FileSystem.link(rawFrom: rawPath, to: kept) } catch {
             // Same hash, same bytes: left by an earlier attempt.
             guard error.isExists else { throw error }
         }
+        chmod(kept, 0o444)
     }
 
     public func dropImages(of manifest: PageManifest) throws(FileSystemError) {
