@@ -8,21 +8,18 @@ struct Labelmill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labelmill",
         abstract: "Image labeling with plain folders: Inbox -> pages in Watch -> Outbox.",
-        subcommands: [
-            WatchCommand.self,
-            ProjectCommand.self,
-            StatusCommand.self,
-            CheckCommand.self,
-            SubmitCommand.self,
-            NextCommand.self,
-            LeaveCommand.self,
-            TagCommand.self,
-            UntagCommand.self,
-            BoxCommand.self,
-            PolygonCommand.self,
-            RegionCommand.self,
-            ExportCommand.self,
-            SchemaCommand.self,
+        version: "0.1.0",
+        groupedSubcommands: [
+            CommandGroup(name: "admin", subcommands: [
+                WatchCommand.self, ProjectCommand.self, StatusCommand.self, ExportCommand.self,
+            ]),
+            CommandGroup(name: "labeler", subcommands: [
+                NextCommand.self, LeaveCommand.self, TagCommand.self, UntagCommand.self, BoxCommand.self,
+                PolygonCommand.self, RegionCommand.self, CheckCommand.self, SubmitCommand.self,
+            ]),
+            CommandGroup(name: "plumbing", subcommands: [
+                SchemaCommand.self,
+            ]),
         ]
     )
 
