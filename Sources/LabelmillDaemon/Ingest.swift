@@ -1,4 +1,3 @@
-import Dispatch
 import LabelmillCore
 import LabelmillFS
 #if canImport(Glibc)
@@ -77,21 +76,9 @@ extension Engine {
         case failed(FileSystemError)
     }
 
-    /// Examines files on all cores, in chunks; results in the given order.
+    /// Examines files on both cores; results in the given order.
     static func examineAll(_ items: [InboxItem]) -> [Examination] {
-        var results = [Examination](repeating: .changed, count: items.count)
-        let workers = min(2, max(1, items.count / 8))
-        results.withUnsafeMutableBufferPointer { out in
-            let slots = UncheckedBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var i = worker
-                while i < items.count {
-                    slots.buffer[i] = examine(items[i])
-                    i += workers
-                }
-            }
-        }
-        return results
+        onBothCores(items.count) { examine(items[$0]) }
     }
 
     /// Reads and checks one settled inbox file: the name, the kind of file, the
@@ -182,10 +169,4 @@ extension Engine {
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
     }
-}
-
-/// Disjoint slots of a buffer written by concurrent workers (each index by one worker).
-struct UncheckedBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import LabelmillCore
 import LabelmillFS
 
@@ -61,7 +60,6 @@ extension Engine {
             let images = Array(project.pending[built.count..<built.count + size])
             var entries: [PageImage] = []
             for (image, file) in zip(images, PagePlan.fileNames(images.map(\.name))) {
-                try journal.keepImage(rawPath: image.rawPath, sha256: image.sha256)
                 entries.append(PageImage(file: file, width: image.width, height: image.height, source: image.source, sha256: image.sha256))
             }
             made.append(PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: PageID.make(number),
@@ -70,6 +68,10 @@ extension Engine {
             built += images
         }
         guard !made.isEmpty else { return false }
+        // Each image is kept (hard-linked by its hash) before the journal names it.
+        for result in onBothCores(built.count, { i in
+            Result { () throws(FileSystemError) in try journal.keepImage(rawPath: built[i].rawPath, sha256: built[i].sha256) }
+        }) { try result.get() }
         try journal.append(made)
         // One flush for the whole batch: from here on the pages can always be
         // restored, so the inbox originals may move into them.
@@ -87,19 +89,9 @@ extension Engine {
             sources.append(moving)
         }
         // Page folders are independent: both cores write them.
-        var placed = [Result<FileStatus?, FileSystemError>](repeating: .success(nil), count: made.count)
         let workspace = self.workspace
-        placed.withUnsafeMutableBufferPointer { out in
-            let slots = UncheckedBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: min(2, made.count)) { worker in
-                var i = worker
-                while i < made.count {
-                    slots.buffer[i] = Result { () throws(FileSystemError) in
-                        try Self.writePage(made[i], workspace: workspace, at: .queue, moving: sources[i])
-                    }
-                    i += min(2, made.count)
-                }
-            }
+        let placed = onBothCores(made.count) { i in
+            Result { () throws(FileSystemError) in try Self.writePage(made[i], workspace: workspace, at: .queue, moving: sources[i]) }
         }
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
