@@ -14,13 +14,8 @@ func loadProject(_ name: String, in ws: Workspace) -> ProjectSettings {
     do { return try ProjectSettings(bytes: bytes) } catch { fail("\(file): \(error.description)") }
 }
 
-struct NextCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "next",
-        abstract: "Sign in and take pages from the queue; prints the paths of the pages you hold.")
-
-    @OptionGroup var workspace: WorkspaceOptions
-
+/// `PROJECT --as NAME`, shared by `next` and `leave`.
+struct LabelerOptions: ParsableArguments {
     @Argument(help: "The project.")
     var project: String
 
@@ -31,8 +26,18 @@ struct NextCommand: ParsableCommand {
         if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
         if PageID.number(name) != nil { throw ValidationError("labeler name \"\(name)\" looks like a page id; pick another name") }
     }
+}
+
+struct NextCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Sign in and take pages from the queue; prints the paths of the pages you hold.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var labeler: LabelerOptions
 
     func run() throws {
+        let (project, name) = (labeler.project, labeler.name)
         let ws = Workspace(root: workspace.rootPath)
         let settings = loadProject(project, in: ws)
         let queue = WorkQueue(workspace: ws, project: project)
@@ -54,18 +59,10 @@ struct LeaveCommand: ParsableCommand {
         abstract: "Sign out: the pages you hold go back to the queue, labels kept.")
 
     @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: "The project.")
-    var project: String
-
-    @Option(name: .customLong("as"), help: "Your labeler name.")
-    var name: String
-
-    func validate() throws {
-        if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
-    }
+    @OptionGroup var labeler: LabelerOptions
 
     func run() throws {
+        let (project, name) = (labeler.project, labeler.name)
         let ws = Workspace(root: workspace.rootPath)
         _ = loadProject(project, in: ws)
         guard FileSystem.isDirectory(ws.labeler(project, name)) else { fail("\(name) is not signed in to \(project) (no folder \(ws.labeler(project, name)))") }
