@@ -53,15 +53,22 @@ extension Engine {
         }
         for (item, outcome) in zip(ordered, outcomes) {
             project.settling[item.rawPath] = nil
-            switch outcome {
-            case .changed:
-                continue  // still being written: seen again on a later pass
-            case .refused(let reason):
-                try refuse(item, in: project, reason: reason)
-            case .failed(let error):
-                throw error
-            case .image(let facts, let sha):
-                try accept(item, facts: facts, sha256: sha, into: project)
+            // One file the daemon cannot handle must not stop the others.
+            do throws(FileSystemError) {
+                switch outcome {
+                case .changed:
+                    continue  // still being written: seen again on a later pass
+                case .refused(let reason):
+                    try refuse(item, in: project, reason: reason)
+                case .failed(let error):
+                    throw error
+                case .image(let facts, let sha):
+                    try accept(item, facts: facts, sha256: sha, into: project)
+                }
+            } catch {
+                if error.isNoSpace { throw error }
+                logger.error("cannot take this file; trying again later", metadata: ["project": "\(project.name)", "file": "\(item.source)", "error": "\(error)"])
+                continue
             }
             project.lastInboxActivity = t
         }
@@ -109,6 +116,10 @@ extension Engine {
         do { read = try FileSystem.read(rawPath: item.rawPath, maxBytes: maxFileBytes) } catch {
             if error.isNotFound { return .changed }
             if error.errno == ELOOP || error.errno == ENXIO || error.errno == EINVAL { return .refused("not a regular file") }
+            if error.errno == EACCES || error.errno == EPERM {
+                return .refused("the file cannot be read (permission denied); make it readable and drop it again")
+            }
+            if error.errno == ENAMETOOLONG { return .refused("the path is too long to open; move the file to a shorter path") }
             return .failed(error)
         }
         // The file as read must be the file the scan saw, unchanged (the recheck).
