@@ -7,29 +7,39 @@ extension Engine {
     /// page.json changed is reviewed: submissions are validated and moved to
     /// the outbox or rejected with their errors.
     func reviewPages(_ project: ProjectState, once: Bool) throws(FileSystemError) {
-        let t = now()
         try setAsideMisplacedPages(project, once: once)
         for (id, instances) in livePageFolders(project).sorted(by: { $0.key < $1.key }) {
-            // A single copy whose page.json is as the daemon last saw it: nothing to do.
-            if instances.count == 1, let seen = project.handled[instances[0].folder],
-               let now = FileSystem.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) { continue }
-            guard let live = try settle(id, instances, in: project, once: once) else { continue }
-            try setAsideSyncConflicts(id, in: live, project: project)
-            let file = Path.join(live.folder, "page.json")
-            guard let status = FileSystem.status(file) else { continue }
-            let seen = project.handled[live.folder]
-            if let seen, seen.sameVersion(as: status) { continue }
-            // Let an editor or a sync tool finish writing first.
-            if !once && t - Double(max(status.mtime, status.ctime)) / 1e9 < pageSettleSeconds {
+            // One page the daemon cannot handle must not stop the others.
+            do { try reviewPage(id, instances, in: project, once: once) } catch {
+                if error.isNoSpace { throw error }
+                logger.error("cannot review this page; trying again later", metadata: ["project": "\(project.name)", "page.id": "\(id)", "error": "\(error)"])
                 project.watchDirty = true
-                continue
             }
-            // A change seen while running counts for the lease; before the daemon
-            // first looked (a restart, each --once), the file times tell.
-            if case .labeler(let name) = live.place, seen != nil { project.touched[name] = t }
-            try review(id, at: live.folder, place: live.place, in: project)
         }
         try restoreMissingPages(project)
+    }
+
+    /// Settles which folder of a page is live, and reviews it if its page.json changed.
+    func reviewPage(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) {
+        // A single copy whose page.json is as the daemon last saw it: nothing to do.
+        if instances.count == 1, let seen = project.handled[instances[0].folder],
+           let now = FileSystem.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) { return }
+        guard let live = try settle(id, instances, in: project, once: once) else { return }
+        try setAsideSyncConflicts(id, in: live, project: project)
+        let file = Path.join(live.folder, "page.json")
+        guard let status = FileSystem.status(file) else { return }
+        let seen = project.handled[live.folder]
+        if let seen, seen.sameVersion(as: status) { return }
+        let t = now()
+        // Let an editor or a sync tool finish writing first.
+        if !once && t - Double(max(status.mtime, status.ctime)) / 1e9 < pageSettleSeconds {
+            project.watchDirty = true
+            return
+        }
+        // A change seen while running counts for the lease; before the daemon
+        // first looked (a restart, each --once), the file times tell.
+        if case .labeler(let name) = live.place, seen != nil { project.touched[name] = t }
+        try review(id, at: live.folder, place: live.place, in: project)
     }
 
     /// Decides which folder of a page is the live one. Every other folder (a
