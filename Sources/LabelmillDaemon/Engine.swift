@@ -52,14 +52,20 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             let inbox = everything || hints!.touches(workspace.inbox(name))
             let watch = everything || project.watchDirty || hints!.touches(workspace.watch(name))
             runGuarded(project) { () throws(FileSystemError) in
+                let start = now()
                 if inbox || !project.settling.isEmpty { try ingest(project, once: once) }
+                let ingested = now()
                 try buildPages(project, flushAll: once)
                 try refusePagedDuplicates(project)
+                let paged = now()
                 if watch {
                     project.watchDirty = false
                     try reviewPages(project, once: once)
                 }
                 try serveLabelers(project)
+                // With --verbose: where a pass that did work spent its time.
+                if now() - start >= 0.005 { logger.debug("pass", metadata: ["project": "\(name)", "ingest.ms": "\(Int((ingested - start) * 1000))",
+                                                "pages.ms": "\(Int((paged - ingested) * 1000))", "review.ms": "\(Int((now() - paged) * 1000))"]) }
             }
         }
         flushEvents()
