@@ -33,9 +33,10 @@ extension Engine {
     /// journaled (one write); the page folders are placed in the queue; after
     /// one flush of the file system, the inbox originals are removed.
     func buildPages(_ project: ProjectState, flushAll: Bool) throws(FileSystemError) {
-        // Batches bound the memory a big inbox needs (journal text, events).
+        // Batches bound the memory a big inbox needs (journal text, events);
+        // each costs one syncfs, so they are large.
         let before = project.tally
-        while try buildBatch(project, flushAll: flushAll, maxPages: 500) {
+        while try buildBatch(project, flushAll: flushAll, maxPages: 2000) {
             flushEvents()
         }
         flushEvents()
