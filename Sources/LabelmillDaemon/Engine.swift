@@ -17,6 +17,8 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// (a copy still arriving, a page.json mid-save).
     public var setAsideQuietSeconds: Double = 5
     var projects: [String: ProjectState] = [:]
+    /// Files found directly in Inbox/, already reported.
+    var strayFiles = Set<String>()
     /// Event lines waiting to be appended, by project.
     var pendingEvents: [String: [String]] = [:]
 
@@ -104,6 +106,12 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// change and that project skipped until fixed.
     func refreshProjects() {
         let names = FileSystem.names(workspace.inboxRoot)
+        for name in names where !Names.isIgnored(name) && !FileSystem.isDirectory(workspace.inbox(name)) && !strayFiles.contains(name) {
+            // No project, so no rejected/ folder for it: say so once, leave it where it is.
+            strayFiles.insert(name)
+            logger.warning("a file directly in Inbox/ belongs to no project and is not taken; move it into Inbox/<project>/",
+                           metadata: ["file": "\(Path.join(workspace.inboxRoot, name))"])
+        }
         for name in names where FileSystem.isDirectory(workspace.inbox(name)) {
             if let problem = Names.nameProblem(name, what: "project") {
                 if projects[name] == nil {
