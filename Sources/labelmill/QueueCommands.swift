@@ -3,15 +3,9 @@ import LabelmillCore
 import LabelmillDaemon
 import LabelmillFS
 
-/// The project and its settings, or a clear failure.
+/// The project and its settings, or a clear failure: the same rules as the daemon's.
 func loadProject(_ name: String, in ws: Workspace) -> ProjectSettings {
-    if let problem = Names.nameProblem(name, what: "project") { fail(problem) }
-    let file = ws.settingsFile(name)
-    let bytes: [UInt8]
-    do { bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes } catch {
-        fail("no project \(name) in \(ws.root): \(error.isNotFound ? "\(file) does not exist" : error.description)")
-    }
-    do { return try ProjectSettings(bytes: bytes) } catch { fail("\(file): \(error.description)") }
+    do { return try ProjectRules.load(name, in: ws) } catch { fail(error.description) }
 }
 
 /// `PROJECT --as NAME`, shared by `next` and `leave`.

@@ -50,11 +50,7 @@ struct ProjectSummary {
 
     init(workspace ws: Workspace, name: String, now: Double) {
         self.name = name
-        if let bytes = try? FileSystem.read(ws.settingsFile(name)).bytes {
-            do { _ = try ProjectSettings(bytes: bytes) } catch { problem = "project.json: \(error.description)" }
-        } else {
-            problem = "project.json is missing"
-        }
+        do { _ = try ProjectRules.load(name, in: ws) } catch { problem = error.description }
         inbox = InboxScanner.scan(ws.inbox(name)).count
         queued = FileSystem.names(ws.queue(name)).filter { PageID.number($0) != nil }.count
         for labeler in FileSystem.names(ws.labelers(name)) where PageID.number(labeler) == nil && FileSystem.isDirectory(ws.labeler(name, labeler)) {
