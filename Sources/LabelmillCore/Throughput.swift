@@ -18,10 +18,9 @@ public struct Throughput: Sendable, Equatable {
     /// name. Lines that do not parse, pages done from the queue (no labeler)
     /// and every other event are skipped.
     public static func count(eventsJSONL bytes: [UInt8], now: Double) -> [Throughput] {
-        let marker = Array("\"event\":\"done\"".utf8)
         var latest: [String: (labeler: String, time: Double)] = [:]
-        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.contains(marker) {
-            guard let node = try? StrictJSON.parse(Array(line)), node["event"]?.value.stringValue == "done",
+        for line in doneLines(bytes) {
+            guard let node = try? StrictJSON.parse(line), node["event"]?.value.stringValue == "done",
                   let page = node["page"]?.value.stringValue, let labeler = node["labeler"]?.value.stringValue,
                   let text = node["time"]?.value.stringValue, let time = Timestamp.parse(text) else { continue }
             if let seen = latest[page], seen.time > time { continue }
@@ -35,6 +34,43 @@ public struct Throughput: Sendable, Equatable {
             byLabeler[labeler] = t
         }
         return byLabeler.values.sorted { $0.labeler < $1.labeler }
+    }
+
+    static let marker = Array("\"event\":\"done\"".utf8)
+    /// `{"time":"2026-11-29T01:48:53.123Z","event":"` as the daemon writes every line.
+    static let prefix = Array("{\"time\":\"".utf8), eventKey = Array("\",\"event\":\"".utf8), done = Array("done\"".utf8)
+
+    /// The lines that may be `done` events. One pass over the bytes: the
+    /// daemon's lines are told by a fixed offset, others by a search, so a
+    /// log of half a million lines takes milliseconds.
+    static func doneLines(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.withUnsafeBufferPointer { b in
+            var found: [[UInt8]] = []
+            var start = 0
+            let n = b.count
+            func matches(_ word: [UInt8], at i: Int, before end: Int) -> Bool {
+                guard i + word.count <= end else { return false }
+                for k in 0..<word.count where b[i + k] != word[k] { return false }
+                return true
+            }
+            while start < n {
+                var end = start
+                while end < n && b[end] != 10 { end += 1 }
+                let valueAt = start + prefix.count + 24 + eventKey.count
+                let isDone: Bool
+                if matches(prefix, at: start, before: end) && matches(eventKey, at: start + prefix.count + 24, before: end) {
+                    isDone = matches(done, at: valueAt, before: end)
+                } else {
+                    var hit = false
+                    var i = start
+                    while !hit && i + marker.count <= end { hit = matches(marker, at: i, before: end); i += 1 }
+                    isDone = hit
+                }
+                if isDone { found.append(Array(b[start..<end])) }
+                start = end + 1
+            }
+            return found
+        }
     }
 }
 

@@ -36,7 +36,8 @@ extension Engine {
         for id in returned {
             emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
         }
-        let stuck = queue.held(by: name)
+        let handedIn = Set(queue.submitted(by: name))
+        let stuck = queue.held(by: name).filter { !handedIn.contains($0) }
         for id in stuck {
             let folder = workspace.folder(of: id, in: project.name, at: .labeler(name))
             try toConflicts((folder, .labeler(name)), id: id, in: project, note: "\(id) timed out while its page.json was not valid JSON, so it could not go back to the queue with its labels. It was set aside here, and the page was restored to the queue from the daemon's copy.")

@@ -79,6 +79,10 @@ extension Engine {
             }
             if rev < copy.revision {
                 try setAside(instance, "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
+            } else if case .labeler(let name) = instance.place, name != copy.assignedTo {
+                // Who holds a page is the daemon's record, never where the folder is.
+                let holder = copy.assignedTo.map { "held by \($0)" } ?? "not held by anyone"
+                try setAside(instance, "a copy of \(id) found in \(name)'s folder, but the page is \(holder): pages change hands only through the queue (`labelmill leave`, then `next`), not by moving folders. LIVE_PAGE")
             } else {
                 current.append(instance)
             }
@@ -260,7 +264,8 @@ extension Engine {
         done.status = .done
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference
-        if done.assignedTo == nil { done.assignedTo = place.labelerName }
+        // The holder on record (settle made sure the folder is theirs), never the file's `assigned_to`.
+        done.assignedTo = place.labelerName
         try FileSystem.writeAtomically(Path.join(folder, "page.json"), JSONWriter.prettyBytes(done.json))
         try FileSystem.remove(Path.join(folder, "ERRORS.txt"))
         try FileSystem.makeDirectories(workspace.outbox(project.name))

@@ -68,8 +68,14 @@ struct LeaveCommand: ParsableCommand {
             }
             printError("signed out of \(project); \(returned.count) page\(returned.count == 1 ? "" : "s") returned to the queue")
         } catch { fail(error.description) }
+        // A submitted page is the daemon's to review: it stays, and leave says so.
+        let handedIn = queue.submitted(by: name)
+        if !handedIn.isEmpty {
+            printError("kept \(handedIn.joined(separator: ", ")) in \(ws.labeler(project, name)): submitted, so the daemon reviews it there; "
+                       + "if it is rejected, run `labelmill next \(project) --as \(name)` to fix it (or it goes back to the queue when the lease runs out)")
+        }
         // A page.json that is not valid JSON cannot carry its labels back: say so, never drop it.
-        let kept = queue.held(by: name)
+        let kept = queue.held(by: name).filter { !handedIn.contains($0) }
         if !kept.isEmpty {
             fail("\(kept.joined(separator: ", ")) stayed in \(ws.labeler(project, name)): the page.json is not valid JSON (run `labelmill check` on it); fix it and run leave again")
         }
