@@ -13,7 +13,8 @@ struct LabelerOptions: ParsableArguments {
     @Argument(help: "The project.")
     var project: String
 
-    @Option(name: .customLong("as"), help: "Your labeler name: 1-64 letters, digits, '-', '_' or '.'.")
+    // Unconditional, so a name that starts with '-' (`--as -rf`) is read as the name.
+    @Option(name: .customLong("as"), parsing: .unconditional, help: "Your labeler name: 1-64 letters, digits, '-', '_' or '.'.")
     var name: String
 
     func validate() throws {
