@@ -79,6 +79,10 @@ extension Engine {
             }
             if rev < copy.revision {
                 try setAside(instance, "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
+            } else if case .labeler(let name) = instance.place, name != copy.assignedTo {
+                // Who holds a page is the daemon's record, never where the folder is.
+                let holder = copy.assignedTo.map { "held by \($0)" } ?? "not held by anyone"
+                try setAside(instance, "a copy of \(id) found in \(name)'s folder, but the page is \(holder): pages change hands only through the queue (`labelmill leave`, then `next`), not by moving folders. LIVE_PAGE")
             } else {
                 current.append(instance)
             }
@@ -205,9 +209,12 @@ extension Engine {
             }
             return
         }
-        guard let statusName = node["status"]?.value.stringValue else { return }
+        guard let statusNode = node["status"] else { return }
+        let statusName = statusNode.value.stringValue
         try restoreMissingImages(id, in: folder, place: place, project: project)
-        guard statusName == PageStatus.submitted.rawValue || statusName == PageStatus.done.rawValue else { return }
+        // Open and rejected pages are being labeled; any other status (a typo like
+        // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
+        guard statusName != PageStatus.open.rawValue && statusName != PageStatus.rejected.rawValue else { return }
         let files = try PageFolder.files(folder)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         if check.errors.isEmpty, let manifest = try? PageManifest(json: node.value) {
@@ -215,11 +222,14 @@ extension Engine {
             return
         }
         guard let rewrite = SubmissionValidator.rejectedText(for: check) else {
-            // Only the status or old errors were wrong, and accepting sets both.
-            if let manifest = try? PageManifest(json: node.value) {
+            // Only the status or old errors were wrong, and accepting sets both,
+            // unless the status is unknown: then the labeler is told, in ERRORS.txt.
+            if statusName.flatMap(PageStatus.init(rawValue:)) != nil, let manifest = try? PageManifest(json: node.value) {
                 try accept(manifest, at: folder, place: place, in: project)
             } else {
                 try writeErrorsFile(check.errors, in: folder)
+                emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
+                           reason: check.errors.first?.message ?? "page.json cannot be read as a page"))
             }
             return
         }
@@ -260,7 +270,8 @@ extension Engine {
         done.status = .done
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference
-        if done.assignedTo == nil { done.assignedTo = place.labelerName }
+        // The holder on record (settle made sure the folder is theirs), never the file's `assigned_to`.
+        done.assignedTo = place.labelerName
         try FileSystem.writeAtomically(Path.join(folder, "page.json"), JSONWriter.prettyBytes(done.json))
         try FileSystem.remove(Path.join(folder, "ERRORS.txt"))
         try FileSystem.makeDirectories(workspace.outbox(project.name))

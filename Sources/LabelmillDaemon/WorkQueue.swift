@@ -35,6 +35,18 @@ public struct WorkQueue {
         return FileSystem.names(dir).filter { PageID.number($0) != nil && FileSystem.isDirectory(Path.join(dir, $0)) }
     }
 
+    /// Held pages handed in (status `submitted`): they wait there for the
+    /// daemon's review and never change hands.
+    public func submitted(by name: String) -> [String] {
+        held(by: name).filter { Self.isSubmitted(Path.join(workspace.labeler(project, name), $0)) }
+    }
+
+    static func isSubmitted(_ folder: String) -> Bool {
+        guard let bytes = try? FileSystem.read(Path.join(folder, "page.json"), maxBytes: Int64(StrictJSON.maxBytes)).bytes,
+              let node = try? StrictJSON.parse(bytes) else { return false }
+        return node["status"]?.value.stringValue == PageStatus.submitted.rawValue
+    }
+
     /// Labelers with a folder, and whether each is signed in.
     public var labelers: [(name: String, signedIn: Bool)] {
         FileSystem.names(workspace.labelers(project)).compactMap { name in
@@ -77,7 +89,8 @@ public struct WorkQueue {
     }
 
     /// Returns every page a labeler holds to the queue, labels kept, and signs
-    /// the labeler out with SIGNED-OUT.txt saying why.
+    /// the labeler out with SIGNED-OUT.txt saying why. A submitted page stays
+    /// for review (`submitted(by:)`).
     @discardableResult
     public func release(_ name: String, reason: String) throws(FileSystemError) -> [String] {
         let folder = workspace.labeler(project, name)
@@ -110,10 +123,8 @@ public struct WorkQueue {
         } else {
             value.removeMember("assigned_to")
         }
-        if value["status"]?.stringValue == PageStatus.submitted.rawValue {
-            // A returned page is open again for its next holder.
-            value.setMember("status", .string(PageStatus.open.rawValue))
-        }
+        // A submitted page is reviewed where it is, never handed on as open.
+        if value["status"]?.stringValue == PageStatus.submitted.rawValue { return false }
         guard let now = FileSystem.status(file), now.sameVersion(as: read.status) else { return false }
         do { try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value), durable: false) } catch {
             if error.isNotFound { return false }  // another mover took the folder meanwhile
