@@ -81,15 +81,20 @@ export class RegionView {
       h('button', { class: 'lm-btn', dataset: { lmAction: 'next-image' }, 'aria-label': 'Next image (PageDown)', title: 'Next image (PageDown)', onclick: () => this.show(this.cur + 1) }, 'Next ›'));
 
     this.img = h('img', { class: 'lm-surface-img', alt: '', draggable: 'false' });
+    // Regions in one SVG; what moves under the pointer in another, on its own compositor
+    // layer, so a drag repaints a few shapes, not all of them.
     this.svg = s('svg', { class: 'lm-overlay' });
     this.layerPre = s('g', { class: 'lm-prelabels' });
     this.layerRegions = s('g', { class: 'lm-regions' });
+    this.svg.append(this.layerPre, this.layerRegions);
+    this.top = s('svg', { class: 'lm-overlay lm-overlay-top' });
+    this.layerLive = s('g', { class: 'lm-live' });
     this.layerSel = s('g', { class: 'lm-selection' });
     this.layerDraft = s('g', { class: 'lm-draft' });
-    this.svg.append(this.layerPre, this.layerRegions, this.layerSel, this.layerDraft);
-    this.surface = h('div', { class: 'lm-surface', dataset: { lmSurface: '' } }, this.img, this.svg);
+    this.top.append(this.layerLive, this.layerSel, this.layerDraft);
+    this.surface = h('div', { class: 'lm-surface', dataset: { lmSurface: '' } }, this.img, this.svg, this.top);
     this.viewport = h('div', { class: 'lm-viewport', tabindex: '-1', 'aria-label': 'Image to label' }, this.surface);
-    this.readout = h('span', { class: 'lm-muted' });
+    this.readout = h('span', { class: 'lm-muted lm-readout' });
     this.zoomReadout = h('span', { class: 'lm-muted' });
     this.caption = h('span', { class: 'lm-file' });
     const stagebar = h('div', { class: 'lm-stagebar' }, nav, this.caption, h('span', { class: 'lm-spacer' }), this.readout, this.zoomReadout);
@@ -131,9 +136,11 @@ export class RegionView {
     const im = this.image;
     this.surface.style.width = `${im.width}px`;
     this.surface.style.height = `${im.height}px`;
-    this.svg.setAttribute('viewBox', `0 0 ${im.width} ${im.height}`);
-    this.svg.setAttribute('width', im.width);
-    this.svg.setAttribute('height', im.height);
+    for (const svg of [this.svg, this.top]) {
+      svg.setAttribute('viewBox', `0 0 ${im.width} ${im.height}`);
+      svg.setAttribute('width', im.width);
+      svg.setAttribute('height', im.height);
+    }
     this.img.src = this.ctx.imageURL(i + 1);
     this.img.width = im.width;
     this.img.height = im.height;
@@ -216,7 +223,7 @@ export class RegionView {
 
   renderSelection() {
     this.layerSel.replaceChildren();
-    this.svg.style.setProperty('--zoom', String(this.view.s));
+    this.top.style.setProperty('--zoom', String(this.view.s));
     const k = this.selected;
     if (k == null || !this.regions[k]) return;
     this.shapes?.forEach((el, i) => el.classList.toggle('lm-selected', i === k));
@@ -254,7 +261,11 @@ export class RegionView {
     const regions = this.regions;
     const im = this.image;
     this.regionHead.textContent = im.regions == null ? 'Regions: not labeled yet' : regions.length === 0 ? 'Nothing to mark here' : `Regions (${regions.length})`;
-    const items = regions.map((r, k) => {
+    // A list of a thousand rows helps nobody and costs a lot to draw: the first ones and the selected one.
+    const LIST = 200;
+    const shown = regions.map((r, k) => k).filter((k) => k < LIST || k === this.selected);
+    const items = shown.map((k) => {
+      const r = regions[k];
       const rowErrs = errorsAt(doc, this.cur, k);
       const desc = r.box ? `${Math.round(r.box.width)} × ${Math.round(r.box.height)} at ${Math.round(r.box.x)}, ${Math.round(r.box.y)}` : `${r.polygon.length} points`;
       return h('li', { class: `lm-region-row${k === this.selected ? ' lm-selected' : ''}${rowErrs.length ? ' lm-has-error' : ''}`, dataset: { lmRegionRow: String(k) },
@@ -265,6 +276,7 @@ export class RegionView {
       h('button', { class: 'lm-x', 'aria-label': `Delete region ${k + 1} (${r.tag})`, onclick: (e) => { e.stopPropagation(); if (!this.locked) this.deleteRegion(k); } }, '×'),
       rowErrs.map((e) => h('p', { class: 'lm-error', dataset: { lmError: e.pointer } }, e.message)));
     });
+    if (regions.length > LIST) items.push(h('li', { class: 'lm-muted lm-small' }, `… and ${regions.length - shown.length} more: click them on the image, or Tab through them`));
     this.regionList.replaceChildren(...items);
     const imgErrs = errorsAt(doc, this.cur).filter((e) => !/\/regions\/\d+/.test(e.pointer));
     this.imageErrors.replaceChildren(...imgErrs.map((e) => h('p', { class: 'lm-error', dataset: { lmError: e.pointer } }, e.message)));
@@ -375,18 +387,19 @@ export class RegionView {
   // ---------- pointer ----------
 
   pointerDown(e) {
+    this.flushMove();
     this.viewport.focus({ preventScroll: true });
     const p = this.toImage(e);
     if (e.button === 1 || (e.button === 0 && this.spaceDown)) {
       e.preventDefault();
       this.gesture = { type: 'pan', cx: e.clientX, cy: e.clientY, tx: this.view.tx, ty: this.view.ty };
-      this.viewport.setPointerCapture(e.pointerId);
+      this.capture(e);
       this.viewport.classList.add('lm-panning');
       return;
     }
     if (e.button !== 0) return;
     e.preventDefault();
-    this.viewport.setPointerCapture(e.pointerId);
+    this.capture(e);
     const base = { start: p, cx: e.clientX, cy: e.clientY, moved: false };
     const tool = this.tool;
     if (tool === 'polygon') { this.gesture = { ...base, type: 'click-point' }; return; }
@@ -413,7 +426,31 @@ export class RegionView {
     this.gesture = { ...base, type: tool === 'points' ? 'none' : 'move', k, orig: r.box ? { ...r.box } : r.polygon.map((q) => [...q]) };
   }
 
+  capture(e) {
+    try { this.viewport.setPointerCapture(e.pointerId); } catch { /* a synthetic pointer: no capture needed */ }
+  }
+
+  // Pointer moves are applied once a frame: with a thousand regions drawn, a burst of
+  // events must not queue up work the screen cannot show anyway.
   pointerMove(e) {
+    this.pendingMove = e;
+    if (this.moveFrame) return;
+    this.moveFrame = requestAnimationFrame(() => {
+      this.moveFrame = null;
+      const last = this.pendingMove;
+      this.pendingMove = null;
+      if (last) this.applyMove(last);
+    });
+  }
+
+  flushMove() {
+    if (this.moveFrame) { cancelAnimationFrame(this.moveFrame); this.moveFrame = null; }
+    const last = this.pendingMove;
+    this.pendingMove = null;
+    if (last) this.applyMove(last);
+  }
+
+  applyMove(e) {
     const p = this.toImage(e);
     const inside = p.x >= 0 && p.y >= 0 && p.x <= this.W && p.y <= this.H;
     this.pointer = inside ? p : null;
@@ -464,17 +501,29 @@ export class RegionView {
   // Show a region's new geometry while dragging, without touching the others.
   live(k, region) {
     this.liveRegion = region;
-    const el = this.shapes[k];
+    if (!this.liveShape) {
+      const el = this.shapes[k];
+      this.liveShape = el.cloneNode(false);
+      this.liveShape.removeAttribute('data-lm-region');
+      this.layerLive.replaceChildren(this.liveShape);
+      el.style.visibility = 'hidden';
+    }
     const [, attrs] = this.shapeAttrs(region);
-    for (const [a, v] of Object.entries(attrs)) el.setAttribute(a, v);
+    for (const [a, v] of Object.entries(attrs)) this.liveShape.setAttribute(a, v);
     this.renderSelection();
   }
 
+  endLive() {
+    this.liveRegion = null;
+    if (this.liveShape) { this.liveShape = null; this.layerLive.replaceChildren(); }
+  }
+
   pointerUp(e) {
+    this.flushMove();
     const gs = this.gesture;
     this.gesture = null;
     const live = this.liveRegion;
-    this.liveRegion = null;
+    this.endLive();
     if (!gs) return;
     if (this.viewport.hasPointerCapture?.(e.pointerId)) this.viewport.releasePointerCapture(e.pointerId);
     if (gs.type === 'pan') { this.viewport.classList.toggle('lm-panning', this.spaceDown); return; }
@@ -504,7 +553,7 @@ export class RegionView {
 
   cancelGesture() {
     this.gesture = null;
-    this.liveRegion = null;
+    this.endLive();
     this.renderRegions();
   }
 
