@@ -52,8 +52,14 @@ export class LabelingScreen {
     on('page-accepted', (d) => this.settled(d.page, 'accepted'));
     on('page-rejected', (d) => this.settled(d.page, 'rejected'));
     on('page-removed', (d) => this.removed(d.page));
-    on('page-added', () => { if (this.state === 'waiting' || this.state === 'no-more') this.nextPage(); });
+    on('page-added', (d) => {
+      // The stream may start watching a page after the screen read it: look once more.
+      if (this.store && d.page === this.store.pageId && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
+      if (this.state === 'waiting' || this.state === 'no-more') this.nextPage();
+    });
     this.events.addEventListener('open', () => {
+      // What changed before the stream was (re)opened has no event: look once.
+      if (this.store && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
       if (this.reconnecting && (this.state === 'waiting' || this.state === 'no-more')) this.nextPage();
       this.reconnecting = false;
     });
