@@ -263,6 +263,8 @@ final class ProjectState {
     var settingsStatus: FileStatus?
     var settingsError: String?
     var copiesLoaded = false
+    /// Other labelmill roots found inside the inbox, already reported.
+    var otherRoots = Set<String>()
     /// Folders in labelers/ already reported as not labeler folders.
     var notedFolders = Set<[UInt8]>()
     /// What the pages fix (task, tag order, tags used), as last recorded.

@@ -11,7 +11,14 @@ extension Engine {
     /// Takes the finished files of a project's inbox: each settled file is
     /// checked and hashed, then queued for a page or refused with a reason.
     func ingest(_ project: ProjectState, once: Bool) throws(FileSystemError) {
-        let items = InboxScanner.scan(workspace.inbox(project.name))
+        let scan = InboxScanner.walk(workspace.inbox(project.name))
+        let items = scan.items
+        for root in scan.otherRoots where !project.otherRoots.contains(root) {
+            // Another daemon's root inside this inbox: its files are its own.
+            project.otherRoots.insert(root)
+            logger.error("\(root) is another labelmill root (it has .labelmill/lock); none of its files are taken: move it out of \(workspace.inbox(project.name))",
+                         metadata: ["project": "\(project.name)"])
+        }
         let t = now()
         var ready: [InboxItem] = []
         var present = Set<[UInt8]>()
@@ -91,6 +98,10 @@ extension Engine {
     /// Reads and checks one settled inbox file: the name, the kind of file, the
     /// size, the whole image structure, and its SHA-256. No shared state.
     static func examine(_ item: InboxItem) -> Examination {
+        if let refusal = item.refusal { return .refused(refusal) }
+        if item.rawPath.count >= Int(PATH_MAX) {
+            return .refused("the path is \(item.rawPath.count) bytes long, more than the \(Int(PATH_MAX) - 1) a file can be opened by; move the file to a shorter path and drop it again")
+        }
         guard item.name != nil, String(validating: item.rawPath, as: UTF8.self) != nil else {
             return .refused("the file name (or a folder above it) is not valid UTF-8 (shown here with %XX escapes); rename it using UTF-8 and drop it again")
         }

@@ -112,6 +112,7 @@ public enum FileSystem {
     }
 
     public static func status(rawPath: [UInt8]) -> FileStatus? {
+        if LongPath.isLong(rawPath) { return LongPath.status(rawPath) }
         var s = stat()
         let rc = rawPath.withCString { lstat($0, &s) }
         guard rc == 0 else { return nil }
@@ -296,6 +297,10 @@ public enum FileSystem {
     }
 
     public static func moveNoReplace(rawFrom: [UInt8], to: String) throws(FileSystemError) {
+        if LongPath.isLong(rawFrom) {
+            guard LongPath.moveNoReplace(rawFrom, to: to) else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
+            return
+        }
         let rc = rawFrom.withCString { lm_rename_noreplace(AT_FDCWD, $0, AT_FDCWD, to) }
         guard rc == 0 else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
     }
@@ -328,6 +333,10 @@ public enum FileSystem {
     }
 
     public static func remove(rawPath: [UInt8]) throws(FileSystemError) {
+        if LongPath.isLong(rawPath) {
+            guard LongPath.remove(rawPath) else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
+            return
+        }
         let rc = rawPath.withCString { unlink($0) }
         guard rc == 0 || errno == ENOENT else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
     }

@@ -248,3 +248,23 @@ struct SetAsideTests {
         #expect(!FileSystem.exists(stale))
     }
 }
+
+@Suite("Another root inside the inbox")
+struct NestedRootTests {
+    @Test("A root that turns up inside a running daemon's inbox is never taken from")
+    func otherRootIsSkipped() throws {
+        let f = try DaemonFixture(pages: 1)
+        let inner = f.workspace.inbox("p") + "/inner"
+        try FileManager.default.createDirectory(atPath: inner + "/.labelmill", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: inner + "/Inbox/q", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: inner + "/.labelmill/lock"))
+        try Data("{\"task\": \"bbox\", \"tags\": [\"A\"]}".utf8).write(to: URL(fileURLWithPath: inner + "/Inbox/q/project.json"))
+        try FileManager.default.copyItem(atPath: f.page("page-000001", .queue) + "/circle-1.png", toPath: inner + "/Inbox/q/c.png")
+        f.watchPass(after: 5)
+        f.watchPass(after: 5)
+        #expect(FileManager.default.fileExists(atPath: inner + "/Inbox/q/project.json"))
+        #expect(FileManager.default.fileExists(atPath: inner + "/Inbox/q/c.png"))
+        #expect(f.list(f.workspace.rejected("p")).isEmpty)
+        #expect(f.queued == ["page-000001"])
+    }
+}
