@@ -59,14 +59,14 @@ extension Engine {
 
     /// The work queue, sharing the daemon's copies in memory.
     func workQueue(_ project: ProjectState) -> WorkQueue {
-        WorkQueue(workspace: workspace, project: project.name,
+        WorkQueue(workspace: workspace, project: project.name, root: root, now: now,
                   knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
     }
 
     /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)
     /// moved it.
     func reloadCopy(_ id: String, in project: ProjectState) {
-        if let copy = PageJournal(workspace: workspace, project: project.name).manifest(of: id) {
+        if let copy = PageJournal(workspace: workspace, project: project.name, root: root).manifest(of: id) {
             project.copies[id] = copy
         }
     }

@@ -6,11 +6,16 @@ public enum PageFolder {
     /// page.json, ERRORS.txt and hidden or temporary names, with their SHA-256
     /// and, for images, their size.
     public static func files(_ folder: String) throws(FileSystemError) -> [PageFolderFile] {
+        try files(RootedDirectory.open(folder))
+    }
+
+    /// As `files(_:)`, for a page folder opened inside the root (never through a link).
+    public static func files(_ folder: RootedDirectory) throws(FileSystemError) -> [PageFolderFile] {
         var files: [PageFolderFile] = []
-        for entry in try FileSystem.list(folder) {
+        for entry in try folder.list() {
             let display = entry.displayName
             if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
-            guard let read = try? FileSystem.read(rawPath: Array(folder.utf8) + [47] + entry.rawName, maxBytes: 1 << 30) else {
+            guard let read = try? folder.read(rawPath: entry.rawName, maxBytes: 1 << 30) else {
                 files.append(PageFolderFile(name: display, sha256: "", width: nil, height: nil))
                 continue
             }
