@@ -70,11 +70,20 @@ public struct ProjectSettings: Sendable, Equatable {
         ])
     }
 
-    /// Checks that new tags only append to the old ones: class ids must never move.
-    public func tagChangeError(from old: [String], used: Set<String>) -> String? {
-        for (i, tag) in old.enumerated() where used.contains(tag) {
+    /// The one rule every command applies to project.json against what the
+    /// project's pages already fix: the task cannot change once pages exist,
+    /// and a tag already used keeps its position (tags may only be appended),
+    /// so class ids never move. Nil when the settings are fine.
+    public func changeError(from history: ClassHistory) -> String? {
+        if let made = history.task, made != task {
+            return "\"task\" is \"\(task.rawValue)\" but the project's pages were made as \"\(made.rawValue)\"; "
+                + "the task of a project with pages cannot change: put back \"task\": \"\(made.rawValue)\", or start a new project"
+        }
+        for (i, tag) in history.tags.enumerated() where history.used.contains(tag) {
             if i >= tags.count || tags[i] != tag {
-                return "tag \"\(tag)\" is already used by labeled pages and must stay at position \(i + 1); tags may only be appended"
+                let now = tags.firstIndex(of: tag).map { "it is at position \($0 + 1) now" } ?? "it was removed"
+                return "tag \"\(tag)\" is already used by labeled pages and must stay at position \(i + 1) (\(now)); "
+                    + "tags may only be appended, so class ids never move: put the tags back in the order \(history.tags.map { "\"\($0)\"" }.joined(separator: ", ")) and add new ones after them"
             }
         }
         return nil
@@ -127,6 +136,23 @@ public struct ProjectSettings: Sendable, Equatable {
         }
         return n
     }
+}
+
+/// What a project's pages already fix (SPEC section 2): the task and the tag
+/// order of the newest page, and every tag a label uses.
+public struct ClassHistory: Sendable, Equatable {
+    /// The task pages were made with; nil when there are no pages yet.
+    public var task: TaskKind?
+    /// The tags of the newest page, in key order.
+    public var tags: [String]
+    /// Tags used by labels on the project's pages.
+    public var used: Set<String>
+
+    public init(task: TaskKind? = nil, tags: [String] = [], used: Set<String> = []) {
+        self.task = task; self.tags = tags; self.used = used
+    }
+
+    public static let none = ClassHistory()
 }
 
 public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {

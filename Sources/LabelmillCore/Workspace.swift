@@ -114,6 +114,17 @@ public enum PageID {
         return "page-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
+    /// As `number(_:) != nil`, on a raw name: counting a folder of 100,000 pages decodes no strings.
+    public static func isPageID(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count >= 11, b.count <= 24, b.starts(with: "page-".utf8) else { return false }
+        var nonzero = false
+        for c in b[5...] {
+            guard c >= 48 && c <= 57 else { return false }
+            if c != 48 { nonzero = true }
+        }
+        return nonzero
+    }
+
     public static func number(_ id: String) -> Int? {
         guard id.hasPrefix("page-") else { return nil }
         let digits = id.dropFirst(5)

@@ -157,17 +157,18 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                 project.copiesLoaded = true
             }
             // Class ids must never move: the pages made so far carry the tags they were made with.
-            let history = tagHistory(project)
-            if let problem = settings.tagChangeError(from: history.latest, used: history.used) {
+            let history = classHistory(project)
+            if let problem = settings.changeError(from: history) {
                 if let previous {
-                    report(project, "\(file): \(problem); keeping the previous tags")
+                    report(project, "\(file): \(problem); keeping the previous settings")
                     project.settings = previous
                 } else {
                     project.settings = nil
-                    report(project, "\(file): \(problem); the project is skipped until the tags are put back")
+                    report(project, "\(file): \(problem); the project is skipped until this is put back")
                 }
                 return
             }
+            project.settingsError = nil
             project.settings = settings
             try prepareProjectFolders(project)
             logger.info("project ready", metadata: ["project": "\(project.name)", "task": "\(settings.task.rawValue)", "tags": "\(settings.tags.count)"])
@@ -180,28 +181,31 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         }
     }
 
-    /// The tags of the newest page, and every tag a label uses: in the
-    /// daemon's copies (done pages) and in the pages being labeled now. Read
-    /// only when project.json changes.
-    func tagHistory(_ project: ProjectState) -> (latest: [String], used: Set<String>) {
-        var used = Set<String>()
-        func collect(_ page: PageManifest) {
-            for image in page.images {
-                used.formUnion(image.tags ?? [])
-                used.formUnion((image.regions ?? []).map(\.tag))
-            }
-        }
-        var newest: PageManifest?
-        for copy in project.copies.values {
-            if newest == nil || copy.page > newest!.page { newest = copy }
-            collect(copy)
-        }
+    /// What the project's pages fix: the newest page's task and tags, and
+    /// every tag a label uses, in the daemon's copies (done pages) and in the
+    /// pages being labeled now. Read only when project.json changes; recorded
+    /// in classes.json so the commands apply the same rule.
+    func classHistory(_ project: ProjectState) -> ClassHistory {
+        var history = ClassRecord.history(of: project.copies.values)
         for instances in livePageFolders(project).values {
             for instance in instances {
-                if let page = readManifest(Path.join(instance.folder, "page.json")) { collect(page) }
+                if let page = readManifest(Path.join(instance.folder, "page.json")) { history.used.formUnion(ClassRecord.labelTags(of: page)) }
             }
         }
-        return (newest?.tags ?? [], used)
+        recordClasses(project, history)
+        return history
+    }
+
+    /// Keeps `.labelmill/pages/<project>/classes.json` up to date; a failed
+    /// write is logged, the in-memory record stays right.
+    func recordClasses(_ project: ProjectState, _ history: ClassHistory) {
+        guard history != project.classes else { return }
+        do {
+            try ClassRecord(workspace: workspace, project: project.name).write(history)
+            project.classes = history
+        } catch {
+            logger.error("cannot record the project's tags: \(error)", metadata: ["project": "\(project.name)"])
+        }
     }
 
     func report(_ project: ProjectState, _ message: String) {
@@ -269,6 +273,10 @@ final class ProjectState {
     var settingsStatus: FileStatus?
     var settingsError: String?
     var copiesLoaded = false
+    /// Folders in labelers/ already reported as not labeler folders.
+    var notedFolders = Set<[UInt8]>()
+    /// What the pages fix (task, tag order, tags used), as last recorded.
+    var classes: ClassHistory?
     var waitingForSpace = false
     /// The daemon's copy of every page it made, by page id.
     var copies: [String: PageManifest] = [:]

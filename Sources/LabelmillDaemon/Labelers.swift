@@ -7,6 +7,7 @@ extension Engine {
     /// or not: a SIGNED-OUT.txt can come back with a sync while pages are held.
     func serveLabelers(_ project: ProjectState) throws(FileSystemError) {
         guard let settings = project.settings else { return }
+        try noteFoldersThatAreNotLabelers(project)
         let queue = workQueue(project)
         let t = now()
         for labeler in queue.labelers {
@@ -24,6 +25,38 @@ extension Engine {
         }
     }
 
+    /// A folder in labelers/ whose name is not a labeler name (`a b`, `.x`, 65
+    /// characters) is never filled: the log says so once, and a visible folder
+    /// gets NOT-A-LABELER.txt saying why and what to do.
+    func noteFoldersThatAreNotLabelers(_ project: ProjectState) throws(FileSystemError) {
+        let labelers = workspace.labelers(project.name)
+        for entry in (try? root.list(labelers)) ?? [] {
+            let name = entry.displayName
+            guard !project.notedFolders.contains(entry.rawName), entry.name.map(Names.isValidName) != true,
+                  entry.name.flatMap(PageID.number) == nil, root.status(rawPath: Array(labelers.utf8) + [47] + entry.rawName)?.kind == .directory
+            else { continue }
+            project.notedFolders.insert(entry.rawName)
+            let shown = JSONWriter.compact(.string(name))
+            logger.warning("not a labeler folder, never filled: \(shown) is not a labeler name (1-64 letters, digits, '-', '_' or '.', not starting with '.')",
+                           metadata: ["project": "\(project.name)"])
+            guard let valid = entry.name, !valid.hasPrefix(".") else { continue }
+            let text = "labelmill does not fill this folder: \(shown) is not a labeler name. A labeler name is 1-64 letters, digits, "
+                + "'-', '_' or '.', not starting with '.'. Rename the folder (for example to \(Self.suggestedName(valid))) or sign in with "
+                + "`labelmill next \(project.name) --as NAME`. Pages moved in here are set aside in conflicts/, never reviewed.\n"
+            let note = Path.join(labelers, valid, "NOT-A-LABELER.txt")
+            if !root.exists(note) { try root.writeAtomically(note, Array(text.utf8), durable: false) }
+        }
+    }
+
+    /// A valid labeler name close to `name`: other characters become `_`, cut to 64.
+    static func suggestedName(_ name: String) -> String {
+        let kept = name.unicodeScalars.map { c -> String in
+            (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "-_.".unicodeScalars.contains(c))) ? String(c) : "_"
+        }.joined()
+        let cut = String(kept.prefix(64))
+        return Names.isValidName(cut) ? cut : "labeler1"
+    }
+
     /// Returns a labeler's pages to the queue with their labels and signs the
     /// labeler out. A page whose page.json is not valid JSON cannot carry its
     /// labels on: that folder is set aside in conflicts, and the page restored
@@ -36,7 +69,8 @@ extension Engine {
         for id in returned {
             emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
         }
-        let stuck = queue.held(by: name)
+        let handedIn = Set(queue.submitted(by: name))
+        let stuck = queue.held(by: name).filter { !handedIn.contains($0) }
         for id in stuck {
             let folder = workspace.folder(of: id, in: project.name, at: .labeler(name))
             try toConflicts((folder, .labeler(name)), id: id, in: project, note: "\(id) timed out while its page.json was not valid JSON, so it could not go back to the queue with its labels. It was set aside here, and the page was restored to the queue from the daemon's copy.")

@@ -103,6 +103,10 @@ extension Engine {
             emit(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
             logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
+        if var classes = project.classes, let newest = made.last, classes.tags != newest.tags || classes.task != newest.task {
+            (classes.task, classes.tags) = (newest.task, newest.tags)
+            recordClasses(project, classes)
+        }
         project.tally.images += built.count
         project.tally.pages += made.count
         return sizes.count == maxPages
@@ -211,5 +215,9 @@ extension Engine {
         try journal.append([done])
         try journal.dropImages(of: done)
         project.copies[done.page] = done
+        if var classes = project.classes, !ClassRecord.labelTags(of: done).isSubset(of: classes.used) {
+            classes.used.formUnion(ClassRecord.labelTags(of: done))
+            recordClasses(project, classes)
+        }
     }
 }

@@ -64,7 +64,7 @@ extension Engine {
         }
         if copy.status == .done {
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
-            for instance in instances {
+            for instance in instances where try !clearRemains(of: copy, at: instance, in: project) {
                 try setAside(instance, "a late copy of \(id), which was already done: the completed page is \(outbox). Nothing was applied.")
             }
             return nil
@@ -82,6 +82,10 @@ extension Engine {
             }
             if rev < copy.revision {
                 try setAside(instance, "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
+            } else if case .labeler(let name) = instance.place, name != copy.assignedTo {
+                // Who holds a page is the daemon's record, never where the folder is.
+                let holder = copy.assignedTo.map { "held by \($0)" } ?? "not held by anyone"
+                try setAside(instance, "a copy of \(id) found in \(name)'s folder, but the page is \(holder): pages change hands only through the queue (`labelmill leave`, then `next`), not by moving folders. LIVE_PAGE")
             } else {
                 current.append(instance)
             }
@@ -91,6 +95,20 @@ extension Engine {
             try setAside(other, "a second copy of \(id); the live page is \(keep.folder). Nothing was applied.")
         }
         return keep
+    }
+
+    /// What a stop left of a page accepted just before (its page.json with the
+    /// labels that are done, the page's images, or nothing) is cleared like
+    /// after any acceptance; true when nothing of it is left in Watch.
+    func clearRemains(of done: PageManifest, at instance: (folder: String, place: Workspace.Place), in project: ProjectState) throws(FileSystemError) -> Bool {
+        let file = Path.join(instance.folder, "page.json")
+        guard let read = try? root.read(file, maxBytes: Int64(StrictJSON.maxBytes)) else { return try root.removeEmptyFolder(instance.folder) }
+        guard let node = try? StrictJSON.parse(read.bytes), var page = try? PageManifest(json: node.value) else { return false }
+        (page.status, page.errors, page.schema, page.assignedTo) = (.done, nil, done.schema, done.assignedTo)
+        guard page == done else { return false }
+        let queue = workQueue(project)
+        guard try queue.removePageParts(instance.folder, of: done.images, validated: read).isEmpty else { return false }
+        return try root.removeEmptyFolder(instance.folder)
     }
 
     /// Sets a folder aside once it has been quiet for `setAsideQuietSeconds`:
@@ -212,9 +230,12 @@ extension Engine {
             }
             return
         }
-        guard let statusName = node["status"]?.value.stringValue else { return }
+        guard let statusNode = node["status"] else { return }
+        let statusName = statusNode.value.stringValue
         try restoreMissingImages(id, in: folder, place: place, project: project)
-        guard statusName == PageStatus.submitted.rawValue || statusName == PageStatus.done.rawValue else { return }
+        // Open and rejected pages are being labeled; any other status (a typo like
+        // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
+        guard statusName != PageStatus.open.rawValue && statusName != PageStatus.rejected.rawValue else { return }
         let files = try PageFolder.files(root.folder(folder))
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
@@ -223,11 +244,14 @@ extension Engine {
             return
         }
         guard let rewrite = SubmissionValidator.rejectedText(for: check) else {
-            // Only the status or old errors were wrong, and accepting sets both.
-            if let manifest = try? PageManifest(json: node.value) {
+            // Only the status or old errors were wrong, and accepting sets both,
+            // unless the status is unknown: then the labeler is told, in ERRORS.txt.
+            if statusName.flatMap(PageStatus.init(rawValue:)) != nil, let manifest = try? PageManifest(json: node.value) {
                 try accept(manifest, validated: read, at: folder, place: place, in: project)
             } else {
                 try writeErrorsFile(check.errors, in: folder)
+                emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
+                           reason: check.errors.first?.message ?? "page.json cannot be read as a page"))
             }
             return
         }
@@ -298,7 +322,8 @@ extension Engine {
         done.status = .done
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference
-        if done.assignedTo == nil { done.assignedTo = place.labelerName }
+        // The holder on record (settle made sure the folder is theirs), never the file's `assigned_to`.
+        done.assignedTo = place.labelerName
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         let stage = Path.join(workspace.staging, "\(project.name).\(done.page).done")
         try root.removeTree(stage)
@@ -326,10 +351,9 @@ extension Engine {
         project.tally.done += 1
         logger.info("page done", metadata: ["project": "\(project.name)", "page.id": "\(done.page)"])
         // The labeler's folder leaves Watch; anything in it that is not the page is kept in conflicts.
-        let queue = workQueue(project)
-        guard let taken = try queue.takeAside(folder, id: done.page, holder: place.labelerName ?? "queue") else { return }
-        let kept = try queue.clearTaken(taken, of: done.images, validated: validated,
-                                        note: "these were in \(folder) when \(done.page) was accepted; they are not part of the page, so they were kept here and not put in the outbox (\(target)). Nothing was applied.")
+        let kept = try workQueue(project).clearPageFolder(
+            folder, id: done.page, holder: place.labelerName ?? "queue", of: done.images, validated: validated,
+            note: "in \(folder) when \(done.page) was accepted; not part of the page, so kept here and not put in the outbox (\(target)). Nothing was applied.")
         if !kept.isEmpty {
             emit(Event(time: t, kind: .conflict, project: project.name, page: done.page, labeler: place.labelerName,
                        reason: "not part of the page, kept in conflicts: \(kept.joined(separator: ", "))"))

@@ -57,6 +57,18 @@ public struct WorkQueue {
         (root?.folderNames(workspace.labeler(project, name)) ?? []).filter { PageID.number($0) != nil }
     }
 
+    /// Held pages handed in (status `submitted`): they wait there for the
+    /// daemon's review and never change hands.
+    public func submitted(by name: String) -> [String] {
+        held(by: name).filter { isSubmitted(Path.join(workspace.labeler(project, name), $0)) }
+    }
+
+    func isSubmitted(_ folder: String) -> Bool {
+        guard let bytes = try? rooted().read(Path.join(folder, "page.json"), maxBytes: Int64(StrictJSON.maxBytes)).bytes,
+              let node = try? StrictJSON.parse(bytes) else { return false }
+        return node["status"]?.value.stringValue == PageStatus.submitted.rawValue
+    }
+
     /// Labelers with a folder (not a symlink), and whether each is signed in.
     public var labelers: [(name: String, signedIn: Bool)] {
         guard let root else { return [] }
@@ -104,7 +116,8 @@ public struct WorkQueue {
     }
 
     /// Returns every page a labeler holds to the queue, labels kept, and signs
-    /// the labeler out with SIGNED-OUT.txt saying why.
+    /// the labeler out with SIGNED-OUT.txt saying why. A submitted page stays
+    /// for review (`submitted(by:)`).
     @discardableResult
     public func release(_ name: String, reason: String) throws(FileSystemError) -> [String] {
         let root = try rooted()
@@ -145,10 +158,8 @@ public struct WorkQueue {
         } else {
             value.removeMember("assigned_to")
         }
-        if value["status"]?.stringValue == PageStatus.submitted.rawValue {
-            // A returned page is open again for its next holder.
-            value.setMember("status", .string(PageStatus.open.rawValue))
-        }
+        // A submitted page is reviewed where it is, never handed on as open.
+        if value["status"]?.stringValue == PageStatus.submitted.rawValue { return false }
         let journal = PageJournal(workspace: workspace, project: project, root: root)
         guard let images = (knownCopy?(id) ?? journal.manifest(of: id))?.images ?? (try? PageManifest(json: node.value))?.images else { return false }
         // The new folder, built apart: the daemon's images and the page.json.
@@ -178,7 +189,11 @@ public struct WorkQueue {
             if error.isExists { return false }
             throw error
         }
-        _ = try clearTaken(taken, of: images, validated: read, note: "\(id) changed hands (from \(source) to \(target)); these were in its folder but are not part of the page, so the page was rebuilt from the daemon's copy without them and they were kept here. Nothing was applied.")
+        // What is not the page stays in conflicts, with a note.
+        if try removePageParts(taken, of: images, validated: read).isEmpty, try root.removeEmptyFolder(taken) { return true }
+        let kept = try root.list(taken).map(\.displayName).sorted()
+        let note = "\(kept.joined(separator: ", ")): in \(source) when \(id) changed hands (to \(target)); not part of the page, so the page was rebuilt from the daemon's copy without them, and they were kept here. Nothing was applied.\n"
+        try root.writeAtomically(Path.join(taken, "NOTE.txt"), Array(note.utf8), durable: false)
         return true
     }
 }
@@ -217,28 +232,32 @@ extension WorkQueue {
         }
     }
 
-    /// Empties a page folder taken aside of what the page is made of (the
-    /// page.json read, its images by name, ERRORS.txt, tools' temporary copies
-    /// of those); what remains stays in conflicts with `note`, else the folder
-    /// goes. Returns the names kept.
-    func clearTaken(_ taken: String, of images: [PageImage], validated: (bytes: [UInt8], status: FileStatus), note: String) throws(FileSystemError) -> [String] {
+    /// Removes from a page folder what the page is made of: its images by
+    /// name, ERRORS.txt, tools' temporary copies of those, and, last, the
+    /// page.json read (only while it is still that version). Returns the
+    /// names of what remains.
+    func removePageParts(_ folder: String, of images: [PageImage], validated: (bytes: [UInt8], status: FileStatus)) throws(FileSystemError) -> [String] {
         let root = try rooted()
         let parts = Set(images.map(\.file) + ["ERRORS.txt"])
-        for entry in try root.list(taken) {
-            guard let name = entry.name else { continue }
-            let path = Path.join(taken, name)
-            let regular = root.status(path)?.kind == .regular
-            if name == "page.json" ? root.isUnchanged(path, since: validated)
-                : regular && (parts.contains(name) || Self.isToolLeftover(name, of: parts.union(["page.json"]))) {
-                try root.remove(path)
-            }
+        for entry in try root.list(folder) {
+            guard let name = entry.name, name != "page.json", root.status(Path.join(folder, name))?.kind == .regular,
+                  parts.contains(name) || Self.isToolLeftover(name, of: parts.union(["page.json"])) else { continue }
+            try root.remove(Path.join(folder, name))
         }
+        if root.isUnchanged(Path.join(folder, "page.json"), since: validated) { try root.remove(Path.join(folder, "page.json")) }
+        return try root.list(folder).map(\.displayName).sorted()
+    }
+
+    /// Clears a page folder of the page's own files; anything else stays, with
+    /// `note`, in conflicts. Returns the names kept there.
+    func clearPageFolder(_ folder: String, id: String, holder: String, of images: [PageImage],
+                         validated: (bytes: [UInt8], status: FileStatus), note: String) throws(FileSystemError) -> [String] {
+        let root = try rooted()
+        if try removePageParts(folder, of: images, validated: validated).isEmpty, try root.removeEmptyFolder(folder) { return [] }
+        // Something arrived meanwhile or does not belong: kept in conflicts.
+        guard let taken = try takeAside(folder, id: id, holder: holder) else { return [] }
         let kept = try root.list(taken).map(\.displayName).sorted()
-        if kept.isEmpty {
-            try root.removeTree(taken)
-        } else {
-            try root.writeAtomically(Path.join(taken, "NOTE.txt"), Array("\(kept.joined(separator: ", ")): \(note)\n".utf8), durable: false)
-        }
+        try root.writeAtomically(Path.join(taken, "NOTE.txt"), Array("\(kept.joined(separator: ", ")): \(note)\n".utf8), durable: false)
         return kept
     }
 }

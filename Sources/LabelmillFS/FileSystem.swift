@@ -160,6 +160,45 @@ public enum FileSystem {
         return entries
     }
 
+    /// The absolute path with every symlink resolved, for messages; nil when it cannot be.
+    public static func resolved(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// Counts the entries whose raw name passes `test`, without decoding or
+    /// sorting names: `status` on folders of 100,000 pages. 0 when it does not exist.
+    public static func countEntries(_ path: String, where test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let dir = fdopendir(fd) else { return 0 }
+        defer { closedir(dir) }
+        var count = 0
+        while let ent = readdir(dir) {
+            let hit = withUnsafeBytes(of: &ent.pointee.d_name) { raw -> Bool in
+                let b = raw.bindMemory(to: UInt8.self)
+                return test(UnsafeBufferPointer(rebasing: b[..<(b.firstIndex(of: 0) ?? b.count)]))
+            }
+            if hit { count += 1 }
+        }
+        return count
+    }
+
+    /// Maps a regular file read-only (never through a symlink) for one pass
+    /// over its bytes; nil when it cannot be opened. An empty file is an empty buffer.
+    public static func withMappedFile<R>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var s = stat()
+        guard fstat(fd, &s) == 0, s.st_mode & S_IFMT == S_IFREG else { return nil }
+        let size = Int(s.st_size)
+        guard size > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else { return nil }
+        defer { munmap(base, size) }
+        return body(UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size))
+    }
+
     /// Names of the entries of a directory that have valid names; [] when it does not exist.
     public static func names(_ path: String) -> [String] {
         ((try? list(path)) ?? []).compactMap(\.name).sorted()
@@ -210,7 +249,11 @@ public enum FileSystem {
     public static func makeDirectories(_ path: String) throws(FileSystemError) {
         if mkdir(path, 0o755) == 0 { return }
         if errno == EEXIST {
-            guard isDirectory(path) else { throw FileSystemError("create folder (a file is in the way)", path, errno: ENOTDIR) }
+            switch status(path)?.kind {
+            case .directory: break
+            case .symlink: throw FileSystemError("create folder (a symbolic link is in the way; labelmill never follows links: replace it with a real folder)", path, errno: ENOTDIR)
+            default: throw FileSystemError("create folder (a file is in the way)", path, errno: ENOTDIR)
+            }
             return
         }
         guard errno == ENOENT else { throw FileSystemError("create folder", path) }

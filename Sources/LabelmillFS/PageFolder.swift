@@ -15,14 +15,31 @@ public enum PageFolder {
         for entry in try folder.list() {
             let display = entry.displayName
             if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
-            guard let read = try? folder.read(rawPath: entry.rawName, maxBytes: 1 << 30) else {
-                files.append(PageFolderFile(name: display, sha256: "", width: nil, height: nil))
+            let read: (bytes: [UInt8], status: FileStatus)
+            do { read = try folder.read(rawPath: entry.rawName, maxBytes: 1 << 30) } catch {
+                files.append(PageFolderFile(name: display, sha256: "", problem: unreadable(folder.status(entry: entry.rawName)?.kind, error)))
                 continue
             }
             let facts = try? read.bytes.withUnsafeBytes { ImageProbe.inspect($0) }.get()
             files.append(PageFolderFile(name: display, sha256: Hashing.sha256(read.bytes), width: facts?.width, height: facts?.height))
         }
         return files.sorted { $0.name < $1.name }
+    }
+
+    /// Why a file of a page folder could not be read, said plainly.
+    static func unreadable(_ kind: FileStatus.Kind?, _ error: FileSystemError) -> String {
+        let restore = "put the image file itself back (a deleted image is restored from the daemon's copy)"
+        switch kind {
+        case .symlink: return "is a symbolic link, not an image file: labelmill never follows links; \(restore)"
+        case .directory: return "is a folder, not an image file; move it out of the page folder"
+        case .fifo: return "is a FIFO (named pipe), not an image file; \(restore)"
+        case .device, .socket, .other: return "is not a regular file; \(restore)"
+        case nil: return "went missing while the page was checked; check again"
+        case .regular:
+            if error.errno == EACCES || error.errno == EPERM { return "cannot be read (permission denied); make it readable again, e.g. chmod a+r" }
+            if error.errno == EFBIG { return "is over 1 GiB, larger than any image the daemon made" }
+            return "cannot be read: \(error)"
+        }
     }
 
     /// The workspace root and project holding a page folder, found by walking up

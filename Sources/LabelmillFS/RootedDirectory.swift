@@ -85,8 +85,11 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
     /// Why a component could not be opened as a folder, in plain words.
     func folderError(_ e: Int32, _ name: [UInt8]) -> FileSystemError {
         if e == ELOOP || e == ENOTDIR, let st = status(entry: name) {
-            if st.kind == .symlink { return FileSystemError("open folder", shown(name), errno: ELOOP, detail: FileSystemError.symlinkDetail) }
-            return FileSystemError("open folder", shown(name), errno: ENOTDIR, detail: "it is a file, not a folder")
+            if st.kind == .symlink {
+                return FileSystemError("open folder", shown(name), errno: ELOOP,
+                                       detail: "a symbolic link is in the way; labelmill never follows links inside its root: put the real folder there")
+            }
+            return FileSystemError("open folder", shown(name), errno: ENOTDIR, detail: "a file is in the way of a folder")
         }
         return FileSystemError("open folder", shown(name), errno: e)
     }
@@ -352,6 +355,14 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         guard name.withCString({ unlinkat(folder.fd, $0, 0) }) == 0 || errno == ENOENT else {
             throw FileSystemError("remove", folder.shown(name))
         }
+    }
+
+    /// Removes a folder if it is empty: false when something is (still) in it.
+    public func removeEmptyFolder(_ path: String) throws(FileSystemError) -> Bool {
+        let (folder, name) = try parent(Array(path.utf8))
+        if name.withCString({ unlinkat(folder.fd, $0, AT_REMOVEDIR) }) == 0 || errno == ENOENT { return true }
+        if errno == ENOTEMPTY || errno == EEXIST { return false }
+        throw FileSystemError("remove folder", folder.shown(name))
     }
 
     /// Removes a folder and everything in it, never following a link.

@@ -3,15 +3,9 @@ import LabelmillCore
 import LabelmillDaemon
 import LabelmillFS
 
-/// The project and its settings, or a clear failure.
+/// The project and its settings, or a clear failure: the same rules as the daemon's.
 func loadProject(_ name: String, in ws: Workspace) -> ProjectSettings {
-    if let problem = Names.nameProblem(name, what: "project") { fail(problem) }
-    let file = ws.settingsFile(name)
-    let bytes: [UInt8]
-    do { bytes = try RootedDirectory.open(ws.root).read(file, maxBytes: 1 << 20).bytes } catch {
-        fail("no project \(name) in \(ws.root): \(error.isNotFound ? "\(file) does not exist" : error.description)")
-    }
-    do { return try ProjectSettings(bytes: bytes) } catch { fail("\(file): \(error.description)") }
+    do { return try ProjectRules.load(name, in: ws) } catch { fail(error.description) }
 }
 
 /// `PROJECT --as NAME`, shared by `next` and `leave`.
@@ -19,7 +13,8 @@ struct LabelerOptions: ParsableArguments {
     @Argument(help: "The project.")
     var project: String
 
-    @Option(name: .customLong("as"), help: "Your labeler name: 1-64 letters, digits, '-', '_' or '.'.")
+    // Unconditional, so a name that starts with '-' (`--as -rf`) is read as the name.
+    @Option(name: .customLong("as"), parsing: .unconditional, help: "Your labeler name: 1-64 letters, digits, '-', '_' or '.'.")
     var name: String
 
     func validate() throws {
@@ -81,8 +76,14 @@ struct LeaveCommand: ParsableCommand {
             }
             printError("signed out of \(project); \(returned.count) page\(returned.count == 1 ? "" : "s") returned to the queue")
         } catch { fail(error.description) }
+        // A submitted page is the daemon's to review: it stays, and leave says so.
+        let handedIn = queue.submitted(by: name)
+        if !handedIn.isEmpty {
+            printError("kept \(handedIn.joined(separator: ", ")) in \(ws.labeler(project, name)): submitted, so the daemon reviews it there; "
+                       + "if it is rejected, run `labelmill next \(project) --as \(name)` to fix it (or it goes back to the queue when the lease runs out)")
+        }
         // A page.json that is not valid JSON cannot carry its labels back: say so, never drop it.
-        let kept = queue.held(by: name)
+        let kept = queue.held(by: name).filter { !handedIn.contains($0) }
         if !kept.isEmpty {
             fail("\(kept.joined(separator: ", ")) stayed in \(ws.labeler(project, name)): the page.json is not valid JSON (run `labelmill check` on it); fix it and run leave again")
         }

@@ -42,6 +42,8 @@ struct ProjectSummary {
     var inbox = 0
     var queued = 0
     var held: [(String, Int)] = []
+    /// Folders in labelers/ whose names are not labeler names, and the pages in them.
+    var notLabelers: [(String, Int)] = []
     var done = 0
     var rejectedInputs = 0
     var conflicts = 0
@@ -50,22 +52,22 @@ struct ProjectSummary {
 
     init(workspace ws: Workspace, name: String, now: Double) {
         self.name = name
-        if let bytes = try? FileSystem.read(ws.settingsFile(name)).bytes {
-            do { _ = try ProjectSettings(bytes: bytes) } catch { problem = "project.json: \(error.description)" }
-        } else {
-            problem = "project.json is missing"
-        }
+        do { _ = try ProjectRules.load(name, in: ws) } catch { problem = error.description }
         inbox = InboxScanner.scan(ws.inbox(name)).count
-        queued = FileSystem.names(ws.queue(name)).filter { PageID.number($0) != nil }.count
+        // Counts come from folder listings, never from reading pages.
+        queued = FileSystem.countEntries(ws.queue(name), where: PageID.isPageID)
         for labeler in FileSystem.names(ws.labelers(name)) where PageID.number(labeler) == nil && FileSystem.isDirectory(ws.labeler(name, labeler)) {
-            held.append((labeler, FileSystem.names(ws.labeler(name, labeler)).filter { PageID.number($0) != nil }.count))
+            let count = FileSystem.countEntries(ws.labeler(name, labeler), where: PageID.isPageID)
+            if Names.isValidName(labeler) {
+                held.append((labeler, count))
+            } else {
+                notLabelers.append((labeler, count))
+            }
         }
-        done = FileSystem.names(ws.outbox(name)).filter { PageID.number($0) != nil }.count
-        rejectedInputs = FileSystem.names(ws.rejected(name)).filter { $0.hasSuffix(".reason.txt") }.count
-        conflicts = FileSystem.names(ws.conflicts(name)).count
-        if let events = try? FileSystem.read(ws.events(name)).bytes {
-            throughput = Throughput.count(eventsJSONL: events, now: now)
-        }
+        done = FileSystem.countEntries(ws.outbox(name), where: PageID.isPageID)
+        rejectedInputs = FileSystem.countEntries(ws.rejected(name)) { $0.count > 11 && $0.reversed().starts(with: ".reason.txt".utf8.reversed()) }
+        conflicts = FileSystem.countEntries(ws.conflicts(name)) { !($0.count == 1 && $0[0] == 46) && !($0.count == 2 && $0[0] == 46 && $0[1] == 46) }
+        throughput = FileSystem.withMappedFile(ws.events(name)) { Throughput.count(eventsJSONL: $0, now: now) } ?? []
     }
 
     /// Everyone who holds pages or has finished some, by name.
@@ -89,6 +91,7 @@ struct ProjectSummary {
             ("done", .number(Double(done))),
             ("rejected_inputs", .number(Double(rejectedInputs))),
             ("conflicts", .number(Double(conflicts))),
+            ("not_labeler_folders", .object(notLabelers.map { ($0.0, .number(Double($0.1))) })),
             ("labelers", .object(labelers.map { l in
                 (l.name, .object([
                     ("held", .number(Double(l.held))),
@@ -100,6 +103,9 @@ struct ProjectSummary {
         ]
         return .object(m)
     }
+
+    /// A folder name on one line, in quotes, control characters escaped as in JSON.
+    static func quoted(_ name: String) -> String { JSONWriter.compact(.string(name)) }
 
     var text: String {
         let total = queued + heldTotal + done
@@ -114,6 +120,11 @@ struct ProjectSummary {
         lines.append("  done: \(done) pages")
         lines.append("  rejected inputs: \(rejectedInputs)")
         lines.append("  conflicts: \(conflicts)")
+        if !notLabelers.isEmpty {
+            let names = notLabelers.map { "\(Self.quoted($0.0))\($0.1 > 0 ? " (\($0.1) page\($0.1 == 1 ? "" : "s"))" : "")" }
+            lines.append("  not labeler folders, never filled (a labeler name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'; rename them): "
+                         + names.joined(separator: ", "))
+        }
         let people = labelers
         if !people.isEmpty {
             lines.append("  labelers (pages/hour over the last 24 h):")

@@ -35,8 +35,13 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(label: "labelmill.watch", verbose: verbose)
         let ws = Workspace(root: workspace.rootPath)
-        guard FileSystem.isDirectory(ws.root) else {
-            fail("the workspace root \(ws.root) is not a folder; pass --root DIR or set LABELMILL_ROOT")
+        switch FileSystem.status(ws.root)?.kind {
+        case .directory: break
+        case .symlink:
+            let target = FileSystem.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
+            fail("the workspace root \(ws.root) is a symbolic link; the daemon never follows links\(target)")
+        case nil: fail("the workspace root \(ws.root) does not exist; create it or pass --root DIR (or set LABELMILL_ROOT)")
+        default: fail("the workspace root \(ws.root) is a file, not a folder; pass --root DIR or set LABELMILL_ROOT")
         }
         let lock: RootLock
         do { lock = try RootLock(workspace: ws, command: once ? "labelmill watch --once" : "labelmill watch") } catch {

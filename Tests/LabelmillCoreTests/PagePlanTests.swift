@@ -51,3 +51,26 @@ struct PagePlanTests {
         #expect(Names.isIgnored(name) == ignored)
     }
 }
+
+@Suite("Class ids never move")
+struct ClassHistoryTests {
+    let history = ClassHistory(task: .bbox, tags: ["Dog", "Cat", "Bird"], used: ["Cat"])
+
+    @Test func appendingAndUnusedChangesAreFine() {
+        #expect(ProjectSettings(task: .bbox, tags: ["Dog", "Cat", "Bird", "Fish"]).changeError(from: history) == nil)
+        #expect(ProjectSettings(task: .bbox, tags: ["Bird", "Cat"]).changeError(from: history) == nil)
+        #expect(ProjectSettings(task: .polygon, tags: ["A"]).changeError(from: .none) == nil)
+    }
+
+    @Test func movedOrRemovedUsedTagIsRefused() throws {
+        let moved = try #require(ProjectSettings(task: .bbox, tags: ["Cat", "Dog"]).changeError(from: history))
+        #expect(moved.contains("\"Cat\"") && moved.contains("position 2") && moved.contains("position 1 now"))
+        let removed = try #require(ProjectSettings(task: .bbox, tags: ["Dog"]).changeError(from: history))
+        #expect(removed.contains("removed"))
+    }
+
+    @Test func changedTaskIsRefused() throws {
+        let error = try #require(ProjectSettings(task: .polygon, tags: ["Dog", "Cat", "Bird"]).changeError(from: history))
+        #expect(error.contains("\"bbox\""))
+    }
+}

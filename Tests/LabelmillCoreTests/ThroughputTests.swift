@@ -42,3 +42,23 @@ struct ThroughputTests {
         #expect(Throughput.count(eventsJSONL: [], now: now).isEmpty)
     }
 }
+
+@Suite("Throughput: the fast reader agrees with the parser")
+struct ThroughputFastPathTests {
+    @Test("Lines in the daemon's layout, hand-written lines in another key order, and escapes count alike")
+    func layouts() {
+        let now = 1_800_000_000.0
+        let t = Timestamp.iso8601(now - 60)
+        let text = [
+            "{\"time\":\"\(t)\",\"event\":\"done\",\"project\":\"p\",\"page\":\"page-000001\",\"labeler\":\"ann\"}",
+            "{\"event\":\"done\",\"labeler\":\"bob\",\"page\":\"page-000002\",\"time\":\"\(t)\"}",
+            "{\"time\":\"\(t)\",\"event\":\"done\",\"project\":\"p\",\"page\":\"page-000003\",\"labeler\":\"a\\u006en\"}",
+            "{\"time\":\"\(t)\",\"event\":\"done\",\"project\":\"p\",\"page\":\"page-000004\"}",
+            "{\"time\":\"\(t)\",\"event\":\"paged\",\"project\":\"p\",\"page\":\"page-000005\",\"labeler\":\"ann\"}",
+        ].joined(separator: "\n")  // no newline at the end: the last line still counts
+        #expect(Throughput.count(eventsJSONL: Array(text.utf8), now: now) == [
+            Throughput(labeler: "ann", done: 2, doneLastDay: 2),
+            Throughput(labeler: "bob", done: 1, doneLastDay: 1),
+        ])
+    }
+}

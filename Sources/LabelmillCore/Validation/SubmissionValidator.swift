@@ -5,9 +5,12 @@ public struct PageFolderFile: Sendable, Equatable {
     /// Pixel size when the file was probed as an image.
     public var width: Int?
     public var height: Int?
+    /// Why the file could not be read as an image file (a link, a FIFO, no
+    /// permission), in words that follow its name; nil when it was read.
+    public var problem: String?
 
-    public init(name: String, sha256: String, width: Int? = nil, height: Int? = nil) {
-        self.name = name; self.sha256 = sha256; self.width = width; self.height = height
+    public init(name: String, sha256: String, width: Int? = nil, height: Int? = nil, problem: String? = nil) {
+        self.name = name; self.sha256 = sha256; self.width = width; self.height = height; self.problem = problem
     }
 }
 
@@ -278,7 +281,9 @@ struct PageReview {
                     if let file = filesByName[name] {
                         folder = file
                         let recorded = daemon?.sha256 ?? item["sha256"]?.stringValue
-                        if let recorded, recorded.lowercased() != file.sha256.lowercased() {
+                        if let problem = file.problem {
+                            report(fileNode, fp, "\(quoted(name)) \(problem)")
+                        } else if let recorded, recorded.lowercased() != file.sha256.lowercased() {
                             report(fileNode, fp, "\(quoted(name)) was altered: its SHA-256 no longer matches")
                         }
                     } else {

@@ -57,16 +57,11 @@ public struct OutboxPages: Sendable {
         }
     }
 
-    /// Reads `root/Inbox/<project>/project.json`: the task and the class order.
+    /// Reads `root/Inbox/<project>/project.json`: the task and the class order,
+    /// refused when it would move the class ids of pages already made.
     public static func settings(root: String, project: String) throws -> ProjectSettings {
-        let file = root + "/Inbox/" + project + "/project.json"
-        let bytes: [UInt8]
-        do { bytes = try ExportIO.readFile(AT_FDCWD, file, limit: 1 << 20) }
-        catch let error as ExportIOError where error.errno == ENOENT {
-            throw ExportIOError(message: "no project \"\(project)\" in \(root): \(file) does not exist")
-        }
-        do { return try ProjectSettings(bytes: bytes) } catch {
-            throw ExportIOError(message: "\(file): \(error.description)")
+        do { return try ProjectRules.load(project, in: Workspace(root: root)) } catch {
+            throw ExportIOError(message: error.description)
         }
     }
 
