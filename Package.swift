@@ -12,6 +12,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // System libraries from Debian: libpng-dev, libturbojpeg0-dev, libinotifytools0-dev.
@@ -37,10 +40,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The web page: HTTP API over the same files; Web/ is compiled in by EmbedWeb.
+        .executableTarget(name: "WebEmbedder", path: "Plugins/WebEmbedder"),
+        .plugin(name: "EmbedWeb", capability: .buildTool(), dependencies: ["WebEmbedder"]),
+        .target(
+            name: "LabelmillServe",
+            dependencies: [
+                "LabelmillCore", "LabelmillFS", "LabelmillDaemon",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Ink", package: "Ink"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Web"],
+            plugins: ["EmbedWeb"]
+        ),
         .executableTarget(
             name: "labelmill",
             dependencies: [
-                "LabelmillCore", "LabelmillFS", "LabelmillDaemon",
+                "LabelmillCore", "LabelmillFS", "LabelmillDaemon", "LabelmillServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -50,6 +70,16 @@ let package = Package(
         .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore"]),
         .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabelmillCore"]),
+        .testTarget(
+            name: "LabelmillServeTests",
+            dependencies: [
+                "LabelmillServe", "LabelmillDaemon", "LabelmillFS", "LabelmillCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

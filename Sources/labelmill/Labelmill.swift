@@ -11,7 +11,7 @@ struct Labelmill: AsyncParsableCommand {
         version: "0.1.0",
         groupedSubcommands: [
             CommandGroup(name: "admin", subcommands: [
-                WatchCommand.self, ProjectCommand.self, StatusCommand.self, ExportCommand.self,
+                WatchCommand.self, ProjectCommand.self, StatusCommand.self, ExportCommand.self, ServeCommand.self, TokenCommand.self,
             ]),
             CommandGroup(name: "labeler", subcommands: [
                 NextCommand.self, LeaveCommand.self, TagCommand.self, UntagCommand.self, BoxCommand.self,
@@ -27,7 +27,7 @@ struct Labelmill: AsyncParsableCommand {
     /// ArgumentParser's 64.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(WatchCommand.expandingServe(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -27,9 +27,29 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Log every step, not just changes.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("Also serve the web page, on this address (127.0.0.1:8080 when none is given).", valueName: "host:port"))
+    var serve: ListenAddress?
+
+    @Option(name: .customLong("host-name"), help: ArgumentHelp("With --serve: another name the page is reached by, accepted in the Host header; repeatable.", valueName: "name"))
+    var hostNames: [String] = []
+
+    /// `--serve` with no address after it means the default address.
+    static func expandingServe(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, argument) in arguments.enumerated() {
+            out.append(argument)
+            let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+            if argument == "--serve", next == nil || next!.hasPrefix("-") {
+                out.append(ListenAddress.standard.defaultValueDescription)
+            }
+        }
+        return out
+    }
+
     func validate() throws {
         if let poll, !(poll > 0 && poll.isFinite) { throw ValidationError("--poll must be a number of seconds greater than 0") }
         if !(settle >= 0 && settle.isFinite) { throw ValidationError("--settle must be 0 or more seconds") }
+        if once && serve != nil { throw ValidationError("--serve runs until stopped; it cannot go with --once") }
     }
 
     func run() async throws {
@@ -73,8 +93,14 @@ struct WatchCommand: AsyncParsableCommand {
             return
         }
         let service = WatchService(engine: engine, logger: logger, pollSeconds: poll)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let serve {
+            // The daemon and the web page in one process: a SIGTERM stops both gracefully.
+            let server = webServer(workspace: ws, logger: logger, address: serve, hostNames: hostNames)
+            services.append(.init(service: server.application(onRunning: announce)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do { try await group.run() } catch { fail("the daemon stopped: \(error)") }

@@ -53,7 +53,10 @@ public enum SubmissionValidator {
     ///   then the daemon's values are checked only against what the folder shows.
     /// - files: the files in the page folder other than page.json, ERRORS.txt and
     ///   hidden or temporary names, or nil when unknown.
-    public static func check(_ bytes: [UInt8], expected: PageManifest?, files: [PageFolderFile]?) -> PageCheck {
+    /// - labelsRequired: false for a page saved while it is being labeled (the web page's
+    ///   PUT): every other rule holds, but an image may still be unlabeled.
+    public static func check(_ bytes: [UInt8], expected: PageManifest?, files: [PageFolderFile]?,
+                             labelsRequired: Bool = true) -> PageCheck {
         let root: JSONNode
         do {
             root = try StrictJSON.parse(bytes)
@@ -62,6 +65,7 @@ public enum SubmissionValidator {
             return PageCheck(node: nil, errors: [e], expected: expected, files: files)
         }
         var review = PageReview(expected: expected, files: files)
+        review.labelsRequired = labelsRequired
         review.page(root)
         return PageCheck(node: root, errors: review.sortedErrors, expected: expected, files: files)
     }
@@ -111,6 +115,8 @@ struct PageReview {
     var task: TaskKind?
     var pageTags: [String]?
     var pageTagSet: Set<String> = []
+    /// Rule 3 (every image labeled) applies; off while a page is still being labeled.
+    var labelsRequired = true
     private var found: [(offset: Int, order: Int, error: PageError)] = []
 
     init(expected: PageManifest?, files: [PageFolderFile]?) {
@@ -354,7 +360,7 @@ struct PageReview {
         if let task {
             let labelKey = task.isClassification ? "tags" : "regions"
             if item.member(labelKey) == nil, item.member(task.isClassification ? "regions" : "tags") == nil {
-                report(item, p, unlabeled(label))
+                reportUnlabeled(item, p, label)
             }
         }
     }
@@ -373,6 +379,10 @@ struct PageReview {
 
     // MARK: Labels
 
+    mutating func reportUnlabeled(_ node: JSONNode, _ p: String, _ label: String) {
+        if labelsRequired { report(node, p, unlabeled(label)) }
+    }
+
     func unlabeled(_ label: String) -> String {
         switch task {
         case .multiClass: return "\(label) has no tag yet; choose one of: \(tagChoices)"
@@ -390,10 +400,10 @@ struct PageReview {
     mutating func classification(_ node: JSONNode, _ p: String, label: String) {
         switch node.kind {
         case .null:
-            report(node, p, unlabeled(label))
+            reportUnlabeled(node, p, label)
         case .array(let items):
             if items.isEmpty {
-                report(node, p, unlabeled(label))
+                reportUnlabeled(node, p, label)
                 return
             }
             if task == .multiClass, items.count > 1 {
@@ -434,7 +444,7 @@ struct PageReview {
     mutating func regions(_ node: JSONNode, _ p: String, label: String, size: (width: Double, height: Double)?) {
         switch node.kind {
         case .null:
-            report(node, p, unlabeled(label))
+            reportUnlabeled(node, p, label)
         case .array(let items):
             for (k, item) in items.enumerated() {
                 region(item, "\(p)/\(k)", label: "region \(k + 1) of \(label)", size: size)
