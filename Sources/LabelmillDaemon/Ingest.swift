@@ -171,11 +171,18 @@ extension Engine {
 
     /// An inbox file that is a hard link of an image already paged: the daemon
     /// stopped between building the page and removing the original. Finish that.
+    /// The page may be done by now (its kept image dropped): its image in the outbox or Watch tells too.
     func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
-        guard item.status.links > 1 else { return false }
-        let kept = PageJournal(workspace: workspace, project: project.name).image(sha256)
-        guard let copy = FileSystem.status(kept), copy.inode == item.status.inode, copy.device == item.status.device else { return false }
-        try FileSystem.remove(rawPath: item.rawPath)
+        guard item.status.links > 1, let (page, file) = project.index[sha256] else { return false }
+        var places = [PageJournal(workspace: workspace, project: project.name).image(sha256),
+                      Path.join(workspace.folder(of: page, in: project.name, at: .outbox), file),
+                      Path.join(workspace.folder(of: page, in: project.name, at: .queue), file)]
+        if let holder = project.copies[page]?.assignedTo {
+            places.append(Path.join(workspace.folder(of: page, in: project.name, at: .labeler(holder)), file))
+        }
+        guard places.contains(where: { root.status($0).map { $0.inode == item.status.inode && $0.device == item.status.device } ?? false })
+        else { return false }
+        try root.remove(rawPath: item.rawPath)
         return true
     }
 

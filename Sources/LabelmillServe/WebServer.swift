@@ -26,6 +26,8 @@ public final class WebServer: Sendable {
     let writes = Guarded<Void>(())
     /// Event streams end when this is set (the server is stopping).
     let stopping = Guarded<Bool>(false)
+    /// Event streams open now, and events sent in all (for tests and logs).
+    let streams = Guarded<(open: Int, sent: Int)>((0, 0))
     /// Seconds between looks at held pages, and between keepalive comments.
     let eventInterval: Double
     let keepaliveSeconds: Double
@@ -309,6 +311,7 @@ public final class WebServer: Sendable {
         let body = try await BodyLimit.collect(request, limit: Self.bodyLimit)
         let current = try pages.read(page, missing: notHeld)
         guard PageTag.of(current) == tag else { throw Self.conflict }
+        try Self.requireEditable(current, page)
         let check = SubmissionValidator.check(body, expected: copies.manifest(project: pages.project, page: page),
                                               files: nil, labelsRequired: false)
         var errors = check.errors
@@ -320,6 +323,14 @@ public final class WebServer: Sendable {
         }
         try write(pages, page, expecting: current, body, notHeld: notHeld)
         return JSONResponse.make(.ok, .object([("etag", .string(PageTag.of(body)))]), headers: [.eTag: PageTag.header(body)])
+    }
+
+    /// As the verbs: only an open or rejected page is edited (a submitted one waits for the daemon).
+    static func requireEditable(_ current: [UInt8], _ page: String) throws(APIError) {
+        guard let status = (try? StrictJSON.parse(current))?.value["status"]?.stringValue else { return }
+        guard status == PageStatus.open.rawValue || status == PageStatus.rejected.rawValue else {
+            throw APIError(.conflict, "not-open", "page \(page) is \(status); only open or rejected pages can be edited")
+        }
     }
 
     static let conflict = APIError(.preconditionFailed, "conflict", "page.json changed on disk since you loaded it; load it again")
@@ -419,6 +430,8 @@ public final class WebServer: Sendable {
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { [self] writer in
             var watch = watch
+            self.streams.with { $0.open += 1 }
+            defer { self.streams.with { $0.open -= 1 } }
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
                 var quiet = 0.0
@@ -428,6 +441,7 @@ public final class WebServer: Sendable {
                     let frames = watch.poll().map(\.frame)
                     if !frames.isEmpty {
                         try await writer.write(ByteBuffer(string: frames.joined()))
+                        self.streams.with { $0.sent += frames.count }
                         quiet = 0
                     } else if quiet >= keepalive {
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))

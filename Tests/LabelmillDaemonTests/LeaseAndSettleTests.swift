@@ -19,7 +19,7 @@ final class DaemonFixture {
     let clock = MockClock(Date().timeIntervalSince1970)
     private(set) var engine: Engine
 
-    init(pages: Int = 2, settings: String = "") throws {
+    init(pages: Int = 2, settings: String = "", task: String = "multi-class") throws {
         var template = Array((NSTemporaryDirectory() + "labelmill-daemon-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         root = String(cString: made)
@@ -27,7 +27,7 @@ final class DaemonFixture {
         engine = Self.makeEngine(workspace, clock)
         let fm = FileManager.default
         try fm.createDirectory(atPath: workspace.inbox("p"), withIntermediateDirectories: true)
-        try Data("{\"task\": \"multi-class\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
+        try Data("{\"task\": \"\(task)\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
             .write(to: URL(fileURLWithPath: workspace.settingsFile("p")))
         let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
