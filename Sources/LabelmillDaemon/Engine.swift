@@ -16,30 +16,39 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// How long a page folder must be quiet before it is set aside in conflicts
     /// (a copy still arriving, a page.json mid-save).
     public var setAsideQuietSeconds: Double = 5
+    /// Runs after a submission was checked and before the daemon acts on it,
+    /// with the page folder: tests save a newer version in that window.
+    public var afterCheck: ((String) -> Void)?
     var projects: [String: ProjectState] = [:]
     /// Files found directly in Inbox/, already reported.
     var strayFiles = Set<String>()
     /// Event lines waiting to be appended, by project.
     var pendingEvents: [String: [String]] = [:]
 
+    /// The workspace root, held open: every path inside it is opened through
+    /// it, never through a link. Opened here, or by `prepare()` if it was not there yet.
+    public private(set) var root: RootedDirectory!
+
     public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double) {
         self.workspace = workspace
         self.logger = logger
         self.now = now
+        root = try? RootedDirectory.open(workspace.root)
     }
 
     /// Creates the fixed folders and the schema file.
     public func prepare() throws(FileSystemError) {
+        if root == nil { root = try RootedDirectory.open(workspace.root) }
         for dir in [workspace.inboxRoot, workspace.watchRoot, workspace.outboxRoot, workspace.staging] {
-            try FileSystem.makeDirectories(dir)
+            try root.makeFolders(dir)
         }
         let schema = Array(PageSchema.text.utf8)
-        if (try? FileSystem.read(workspace.schemaFile).bytes) != schema {
-            try FileSystem.writeAtomically(workspace.schemaFile, schema)
+        if (try? root.read(workspace.schemaFile).bytes) != schema {
+            try root.writeAtomically(workspace.schemaFile, schema)
         }
         // Anything left in staging is a page that never reached the queue.
-        for entry in FileSystem.names(workspace.staging) {
-            try FileSystem.removeTree(Path.join(workspace.staging, entry))
+        for entry in root.names(workspace.staging) {
+            try root.removeTree(Path.join(workspace.staging, entry))
         }
     }
 
@@ -105,14 +114,14 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// Reads every project's settings; a bad project.json is reported once per
     /// change and that project skipped until fixed.
     func refreshProjects() {
-        let names = FileSystem.names(workspace.inboxRoot)
-        for name in names where !Names.isIgnored(name) && !FileSystem.isDirectory(workspace.inbox(name)) && !strayFiles.contains(name) {
+        let names = root.names(workspace.inboxRoot)
+        for name in names where !Names.isIgnored(name) && !root.isDirectory(workspace.inbox(name)) && !strayFiles.contains(name) {
             // No project, so no rejected/ folder for it: say so once, leave it where it is.
             strayFiles.insert(name)
             logger.warning("a file directly in Inbox/ belongs to no project and is not taken; move it into Inbox/<project>/",
                            metadata: ["file": "\(Path.join(workspace.inboxRoot, name))"])
         }
-        for name in names where FileSystem.isDirectory(workspace.inbox(name)) {
+        for name in names where root.isDirectory(workspace.inbox(name)) {
             if let problem = Names.nameProblem(name, what: "project") {
                 if projects[name] == nil {
                     logger.error("skipping folder: \(problem)", metadata: ["project": "\(name)"])
@@ -131,7 +140,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
 
     func loadSettings(_ project: ProjectState) {
         let file = workspace.settingsFile(project.name)
-        let status = FileSystem.status(file)
+        let status = root.status(file)
         if let status, let seen = project.settingsStatus, status.sameVersion(as: seen) { return }
         project.settingsStatus = status
         let previous = project.settings
@@ -141,7 +150,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             return
         }
         do {
-            let bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes
+            let bytes = try root.read(file, maxBytes: 1 << 20).bytes
             let settings = try ProjectSettings(bytes: bytes)
             if !project.copiesLoaded {
                 try loadCopies(project)
@@ -207,11 +216,11 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     func prepareProjectFolders(_ project: ProjectState) throws(FileSystemError) {
         let p = project.name
         for dir in [workspace.queue(p), workspace.labelers(p), workspace.conflicts(p), workspace.rejected(p)] {
-            try FileSystem.makeDirectories(dir)
+            try root.makeFolders(dir)
         }
-        if let text = try? FileSystem.read(workspace.instructions(p), maxBytes: 1 << 24).bytes {
+        if let text = try? root.read(workspace.instructions(p), maxBytes: 1 << 24).bytes {
             let target = Path.join(workspace.watch(p), "INSTRUCTIONS.md")
-            if (try? FileSystem.read(target).bytes) != text { try FileSystem.writeAtomically(target, text) }
+            if (try? root.read(target).bytes) != text { try root.writeAtomically(target, text) }
         }
     }
 
@@ -248,10 +257,11 @@ public enum EventLog {
     /// Appends lines in one write, which O_APPEND keeps whole.
     public static func append(_ lines: [String], project: String, in workspace: Workspace) throws(FileSystemError) {
         let text = lines.joined(separator: "\n") + "\n"
-        do { try FileSystem.append(workspace.events(project), text) } catch {
+        let root = try RootedDirectory.open(workspace.root)
+        do { try root.append(workspace.events(project), text) } catch {
             guard error.isNotFound else { throw error }
-            try FileSystem.makeDirectories(workspace.outbox(project))
-            try FileSystem.append(workspace.events(project), text)
+            try root.makeFolders(workspace.outbox(project))
+            try root.append(workspace.events(project), text)
         }
     }
 }
@@ -263,6 +273,8 @@ final class ProjectState {
     var settingsStatus: FileStatus?
     var settingsError: String?
     var copiesLoaded = false
+    /// Other labelmill roots found inside the inbox, already reported.
+    var otherRoots = Set<String>()
     /// Folders in labelers/ already reported as not labeler folders.
     var notedFolders = Set<[UInt8]>()
     /// What the pages fix (task, tag order, tags used), as last recorded.

@@ -30,10 +30,10 @@ extension Engine {
     /// gets NOT-A-LABELER.txt saying why and what to do.
     func noteFoldersThatAreNotLabelers(_ project: ProjectState) throws(FileSystemError) {
         let labelers = workspace.labelers(project.name)
-        for entry in (try? FileSystem.list(labelers)) ?? [] {
+        for entry in (try? root.list(labelers)) ?? [] {
             let name = entry.displayName
             guard !project.notedFolders.contains(entry.rawName), entry.name.map(Names.isValidName) != true,
-                  entry.name.flatMap(PageID.number) == nil, FileSystem.status(rawPath: Array(labelers.utf8) + [47] + entry.rawName)?.kind == .directory
+                  entry.name.flatMap(PageID.number) == nil, root.status(rawPath: Array(labelers.utf8) + [47] + entry.rawName)?.kind == .directory
             else { continue }
             project.notedFolders.insert(entry.rawName)
             let shown = JSONWriter.compact(.string(name))
@@ -44,7 +44,7 @@ extension Engine {
                 + "'-', '_' or '.', not starting with '.'. Rename the folder (for example to \(Self.suggestedName(valid))) or sign in with "
                 + "`labelmill next \(project.name) --as NAME`. Pages moved in here are set aside in conflicts/, never reviewed.\n"
             let note = Path.join(labelers, valid, "NOT-A-LABELER.txt")
-            if !FileSystem.exists(note) { try FileSystem.writeAtomically(note, Array(text.utf8), durable: false) }
+            if !root.exists(note) { try root.writeAtomically(note, Array(text.utf8), durable: false) }
         }
     }
 
@@ -93,14 +93,14 @@ extension Engine {
 
     /// The work queue, sharing the daemon's copies in memory.
     func workQueue(_ project: ProjectState) -> WorkQueue {
-        WorkQueue(workspace: workspace, project: project.name,
+        WorkQueue(workspace: workspace, project: project.name, root: root, now: now,
                   knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
     }
 
     /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)
     /// moved it.
     func reloadCopy(_ id: String, in project: ProjectState) {
-        if let copy = PageJournal(workspace: workspace, project: project.name).manifest(of: id) {
+        if let copy = PageJournal(workspace: workspace, project: project.name, root: root).manifest(of: id) {
             project.copies[id] = copy
         }
     }

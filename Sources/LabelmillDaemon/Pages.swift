@@ -6,7 +6,7 @@ extension Engine {
     /// next page number, and what each live page should look like; then puts
     /// back any page a stop or a person left missing.
     func loadCopies(_ project: ProjectState) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name)
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.prepare()
         let (pages, lines) = try journal.load()
         project.copies = pages
@@ -22,7 +22,7 @@ extension Engine {
     }
 
     func readManifest(_ path: String) -> PageManifest? {
-        guard let bytes = try? FileSystem.read(path, maxBytes: Int64(StrictJSON.maxBytes)).bytes,
+        guard let bytes = try? root.read(path, maxBytes: Int64(StrictJSON.maxBytes)).bytes,
               let node = try? StrictJSON.parse(bytes) else { return nil }
         return try? PageManifest(json: node.value)
     }
@@ -51,7 +51,7 @@ extension Engine {
     func buildBatch(_ project: ProjectState, flushAll: Bool, maxPages: Int) throws(FileSystemError) -> Bool {
         guard let settings = project.settings, !project.pending.isEmpty else { return false }
         let quiet = now() - project.lastInboxActivity >= settings.flushSeconds
-        let journal = PageJournal(workspace: workspace, project: project.name)
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
         var number = project.nextNumber
@@ -76,7 +76,7 @@ extension Engine {
         try journal.append(made)
         // One flush for the whole batch: from here on the pages can always be
         // restored, so the inbox originals may move into them.
-        FileSystem.syncFileSystem(workspace.stateRoot)
+        root.syncFileSystem()
         project.nextNumber = number
         project.removeFirstPending(built.count)
         let t = now()
@@ -90,9 +90,9 @@ extension Engine {
             sources.append(moving)
         }
         // Page folders are independent: both cores write them.
-        let workspace = self.workspace
+        let (workspace, root) = (self.workspace, self.root!)
         let placed = onBothCores(made.count) { i in
-            Result { () throws(FileSystemError) in try Self.writePage(made[i], workspace: workspace, at: .queue, moving: sources[i]) }
+            Result { () throws(FileSystemError) in try Self.writePage(made[i], workspace: workspace, root: root, at: .queue, moving: sources[i]) }
         }
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
@@ -117,37 +117,37 @@ extension Engine {
     /// hard-linked from the kept images. Staged under .labelmill, then renamed
     /// into place.
     func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
-        let status = try Self.writePage(manifest, workspace: workspace, at: place, moving: [:])
+        let status = try Self.writePage(manifest, workspace: workspace, root: root, at: place, moving: [:])
         // The daemon wrote it: nothing to review until someone changes it.
         project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status
     }
 
     /// Writes one page folder; touches no engine state, so pages can be
     /// written side by side. Returns the status of the page.json written.
-    static func writePage(_ manifest: PageManifest, workspace: Workspace, at place: Workspace.Place,
+    static func writePage(_ manifest: PageManifest, workspace: Workspace, root: RootedDirectory, at place: Workspace.Place,
                           moving originals: [String: [UInt8]]) throws(FileSystemError) -> FileStatus? {
         let project = manifest.project
-        let journal = PageJournal(workspace: workspace, project: project)
+        let journal = PageJournal(workspace: workspace, project: project, root: root)
         let stage = Path.join(workspace.staging, "\(project).\(manifest.page)")
-        try FileSystem.removeTree(stage)
-        try FileSystem.makeDirectories(stage)
+        try root.removeTree(stage)
+        try root.makeFolders(stage)
         for image in manifest.images {
             let target = Path.join(stage, image.file)
             if let original = originals[image.file] {
-                do throws(FileSystemError) { try FileSystem.moveNoReplace(rawFrom: original, to: target); continue } catch {
+                do throws(FileSystemError) { try root.moveNoReplace(rawFrom: original, to: Array(target.utf8)); continue } catch {
                     guard error.isNotFound else { throw error }  // gone from the inbox: the kept image will do
                 }
             }
-            try FileSystem.link(journal.image(image.sha256), target)
+            try root.link(journal.image(image.sha256), to: target)
         }
         var placed = manifest
         placed.schema = place.schemaReference
-        let written = try FileSystem.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
+        let written = try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(placed.json))
         let target = workspace.folder(of: manifest.page, in: project, at: place)
-        do { try FileSystem.moveNoReplace(stage, target) } catch {
+        do { try root.moveNoReplace(stage, to: target) } catch {
             guard error.isNotFound else { throw error }
-            try FileSystem.makeDirectories(Path.parent(target))
-            try FileSystem.moveNoReplace(stage, target)
+            try root.makeFolders(Path.parent(target))
+            try root.moveNoReplace(stage, to: target)
         }
         // A rename moves the folder, not page.json: its status is as written.
         return written
@@ -171,7 +171,7 @@ extension Engine {
             restored.errors = nil
             // Restoring changes hands: a copy of the lost folder that turns up later is stale.
             restored.revision = copy.revision + 1
-            try PageJournal(workspace: workspace, project: project.name).append([restored])
+            try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
             project.copies[id] = restored
             try placePage(restored, in: project, at: .queue)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
@@ -183,12 +183,13 @@ extension Engine {
     /// by hand or by a sync tool can be in several places at once.
     func livePageFolders(_ project: ProjectState) -> [String: [(folder: String, place: Workspace.Place)]] {
         var found: [String: [(String, Workspace.Place)]] = [:]
-        for id in FileSystem.names(workspace.queue(project.name)) where PageID.number(id) != nil {
+        for id in root.names(workspace.queue(project.name)) where PageID.number(id) != nil {
             found[id, default: []].append((Path.join(workspace.queue(project.name), id), .queue))
         }
-        for name in FileSystem.names(workspace.labelers(project.name)) where PageID.number(name) == nil {
+        // A labeler folder that is a symlink is no labeler folder: never followed.
+        for name in root.folderNames(workspace.labelers(project.name)) where PageID.number(name) == nil {
             let dir = workspace.labeler(project.name, name)
-            for id in FileSystem.names(dir) where PageID.number(id) != nil && FileSystem.isDirectory(Path.join(dir, id)) {
+            for id in root.folderNames(dir) where PageID.number(id) != nil {
                 found[id, default: []].append((Path.join(dir, id), .labeler(name)))
             }
         }
@@ -200,8 +201,8 @@ extension Engine {
     /// and rename sets ctime).
     func latestChange(in folder: String) -> Double {
         var latest = 0.0
-        for path in [folder] + FileSystem.names(folder).map({ Path.join(folder, $0) }) {
-            guard let st = FileSystem.status(path) else { continue }
+        for path in [folder] + root.names(folder).map({ Path.join(folder, $0) }) {
+            guard let st = root.status(path) else { continue }
             latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
         }
         return latest
@@ -210,7 +211,7 @@ extension Engine {
     /// Records a page as done in the daemon's copy and drops the kept images,
     /// so emptying the outbox frees the disk.
     func finishCopy(_ done: PageManifest, in project: ProjectState) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name)
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.append([done])
         try journal.dropImages(of: done)
         project.copies[done.page] = done

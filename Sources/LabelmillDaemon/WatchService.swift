@@ -31,6 +31,9 @@ public struct WatchService: Service {
             do {
                 try w.start()
                 watcher = w
+                if let first = w.unwatched.first {
+                    logger.warning("\(w.unwatched.count) folder\(w.unwatched.count == 1 ? " is" : "s are") too deep for inotify (path over PATH_MAX); they are scanned every \(Int(rescanSeconds)) seconds instead", metadata: ["folder": "\(first.prefix(120))..."])
+                }
             } catch {
                 // No inotify (or too few watches): scanning still sees everything, just later.
                 logger.warning("\(error); scanning every 2 seconds instead")

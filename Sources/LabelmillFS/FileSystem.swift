@@ -9,20 +9,32 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var path: String
     public var errno: Int32
+    /// Plain words instead of strerror, when the system's words would mislead.
+    public var detail: String?
 
-    public init(_ operation: String, _ path: String, errno: Int32 = Glibc.errno) {
+    public init(_ operation: String, _ path: String, errno: Int32 = Glibc.errno, detail: String? = nil) {
         self.operation = operation
         self.path = path
         self.errno = errno
+        self.detail = detail
     }
 
     /// The disk or the quota is full: wait and retry, drop nothing.
     public var isNoSpace: Bool { errno == ENOSPC || errno == EDQUOT }
     public var isNotFound: Bool { errno == ENOENT }
     public var isExists: Bool { errno == EEXIST || errno == ENOTEMPTY }
+    /// A symlink stood where a folder or file of the root was expected.
+    public var isSymlink: Bool { errno == ELOOP }
 
     public var description: String {
-        "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
+        "cannot \(operation) \(path): \(detail ?? String(cString: strerror(errno)))"
+    }
+
+    static let symlinkDetail = "it is a symbolic link, and labelmill never follows links inside its root"
+
+    /// A failed open with O_NOFOLLOW: ELOOP means the name is a symlink.
+    static func opening(_ path: String, errno e: Int32 = Glibc.errno) -> FileSystemError {
+        FileSystemError("open", path, errno: e, detail: e == ELOOP ? symlinkDetail : nil)
     }
 }
 
@@ -112,6 +124,7 @@ public enum FileSystem {
     }
 
     public static func status(rawPath: [UInt8]) -> FileStatus? {
+        if LongPath.isLong(rawPath) { return LongPath.status(rawPath) }
         var s = stat()
         let rc = rawPath.withCString { lstat($0, &s) }
         guard rc == 0 else { return nil }
@@ -130,6 +143,11 @@ public enum FileSystem {
     public static func list(rawPath: [UInt8]) throws(FileSystemError) -> [DirectoryEntry] {
         guard let dir = rawPath.withCString({ opendir($0) }) else { throw FileSystemError("list", RawName.escaped(rawPath)) }
         defer { closedir(dir) }
+        return entries(of: dir)
+    }
+
+    /// The entries of an open directory stream, `.` and `..` left out.
+    static func entries(of dir: OpaquePointer) -> [DirectoryEntry] {
         var entries: [DirectoryEntry] = []
         while let ent = readdir(dir) {
             let raw: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { buf in
@@ -201,13 +219,20 @@ public enum FileSystem {
 
     private static func read(cPath: some ContiguousBytesConvertible, display: String, maxBytes: Int64) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
         let fd = cPath.withCString { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-        guard fd >= 0 else { throw FileSystemError("open", display) }
+        guard fd >= 0 else { throw FileSystemError.opening(display) }
         defer { close(fd) }
+        return try readOpenFile(fd, display: display, maxBytes: maxBytes)
+    }
+
+    /// Reads a file opened with O_NOFOLLOW | O_NONBLOCK: only a regular file, at most `maxBytes`.
+    static func readOpenFile(_ fd: Int32, display: String, maxBytes: Int64) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
         var s = stat()
         guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", display) }
         let before = FileStatus(s)
-        guard before.kind == .regular else { throw FileSystemError("read (not a regular file)", display, errno: EINVAL) }
-        guard before.size <= maxBytes else { throw FileSystemError("read (too large)", display, errno: EFBIG) }
+        guard before.kind == .regular else { throw FileSystemError("read", display, errno: EINVAL, detail: "not a regular file") }
+        guard before.size <= maxBytes else {
+            throw FileSystemError("read", display, errno: EFBIG, detail: "the file is \(before.size) bytes, over the limit of \(maxBytes) bytes")
+        }
         var bytes = [UInt8](repeating: 0, count: Int(before.size))
         var done = 0
         while done < bytes.count {
@@ -280,7 +305,7 @@ public enum FileSystem {
         try writeAll(fd, Array(text.utf8), path: path)
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, path: String) throws(FileSystemError) {
+    static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, path: String) throws(FileSystemError) {
         let array = Array(bytes)
         var done = 0
         while done < array.count {
@@ -296,6 +321,10 @@ public enum FileSystem {
     }
 
     public static func moveNoReplace(rawFrom: [UInt8], to: String) throws(FileSystemError) {
+        if LongPath.isLong(rawFrom) {
+            guard LongPath.moveNoReplace(rawFrom, to: to) else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
+            return
+        }
         let rc = rawFrom.withCString { lm_rename_noreplace(AT_FDCWD, $0, AT_FDCWD, to) }
         guard rc == 0 else { throw FileSystemError("move \(RawName.escaped(rawFrom)) to", to) }
     }
@@ -328,6 +357,10 @@ public enum FileSystem {
     }
 
     public static func remove(rawPath: [UInt8]) throws(FileSystemError) {
+        if LongPath.isLong(rawPath) {
+            guard LongPath.remove(rawPath) else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
+            return
+        }
         let rc = rawPath.withCString { unlink($0) }
         guard rc == 0 || errno == ENOENT else { throw FileSystemError("remove", RawName.escaped(rawPath)) }
     }

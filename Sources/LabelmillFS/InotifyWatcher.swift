@@ -50,11 +50,12 @@ public final class InotifyWatcher: @unchecked Sendable {
             throw WatchError(message: "inotify is not available (\(String(cString: strerror(inotifytools_error())))); use --poll SECONDS")
         }
         for root in roots {
-            guard inotifytools_watch_recursively(root, Self.mask) != 0 else {
-                let e = inotifytools_error()
+            let result = Self.watchTree(root)
+            if let e = result.error {
                 let hint = e == ENOSPC ? "; raise fs.inotify.max_user_watches or use --poll SECONDS" : ""
                 throw WatchError(message: "cannot watch \(root): \(String(cString: strerror(e)))\(hint)")
             }
+            unwatched += result.skipped
         }
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
@@ -65,6 +66,37 @@ public final class InotifyWatcher: @unchecked Sendable {
         }, box.toOpaque())
         guard rc == 0 else { box.release(); throw WatchError(message: "cannot start the watcher thread") }
         thread = tid
+    }
+
+    /// Folders left unwatched because their path is too long for inotify
+    /// (PATH_MAX); the daemon's periodic full rescan still looks there.
+    public private(set) var unwatched: [String] = []
+
+    /// Watches a folder and every folder below it, one watch each. A folder
+    /// whose path the kernel cannot take is skipped (with what is below it),
+    /// not a reason to give up on the whole tree; running out of watches is.
+    static func watchTree(_ root: String) -> (error: Int32?, skipped: [String]) {
+        var skipped: [String] = []
+        var stack = [root]
+        while let dir = stack.popLast() {
+            if dir.utf8.count >= Int(PATH_MAX) {
+                skipped.append(dir)
+                continue
+            }
+            if inotifytools_watch_file(dir, mask) == 0 {
+                let e = inotifytools_error()
+                if e == ENOSPC || e == ENOMEM || e == EMFILE { return (e, skipped) }
+                if e == ENAMETOOLONG { skipped.append(dir) }
+                continue  // gone meanwhile, or not readable: the scans still look
+            }
+            guard let entries = try? FileSystem.list(dir) else { continue }
+            for entry in entries {
+                guard let name = entry.name else { continue }
+                let child = dir + "/" + name
+                if entry.isDirectory == true || (entry.isDirectory == nil && FileSystem.isDirectory(child)) { stack.append(child) }
+            }
+        }
+        return (nil, skipped)
     }
 
     /// Stops the reader thread (within a second) and ends the hint stream.
@@ -103,7 +135,8 @@ public final class InotifyWatcher: @unchecked Sendable {
                 let name = event.pointee.len > 0 ? String(cString: inotify_event_name(event)) : ""
                 if !name.isEmpty {
                     let sub = dir + "/" + name
-                    if inotifytools_watch_recursively(sub, Self.mask) == 0 { yieldRescan() }
+                    let result = Self.watchTree(sub)
+                    if result.error != nil || !result.skipped.isEmpty { yieldRescan() }
                     yield(changed: sub)
                 }
             }

@@ -6,14 +6,18 @@ public enum PageFolder {
     /// page.json, ERRORS.txt and hidden or temporary names, with their SHA-256
     /// and, for images, their size.
     public static func files(_ folder: String) throws(FileSystemError) -> [PageFolderFile] {
+        try files(RootedDirectory.open(folder))
+    }
+
+    /// As `files(_:)`, for a page folder opened inside the root (never through a link).
+    public static func files(_ folder: RootedDirectory) throws(FileSystemError) -> [PageFolderFile] {
         var files: [PageFolderFile] = []
-        for entry in try FileSystem.list(folder) {
+        for entry in try folder.list() {
             let display = entry.displayName
             if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
-            let path = Array(folder.utf8) + [47] + entry.rawName
             let read: (bytes: [UInt8], status: FileStatus)
-            do { read = try FileSystem.read(rawPath: path, maxBytes: 1 << 30) } catch {
-                files.append(PageFolderFile(name: display, sha256: "", problem: unreadable(path, error)))
+            do { read = try folder.read(rawPath: entry.rawName, maxBytes: 1 << 30) } catch {
+                files.append(PageFolderFile(name: display, sha256: "", problem: unreadable(folder.status(entry: entry.rawName)?.kind, error)))
                 continue
             }
             let facts = try? read.bytes.withUnsafeBytes { ImageProbe.inspect($0) }.get()
@@ -23,9 +27,9 @@ public enum PageFolder {
     }
 
     /// Why a file of a page folder could not be read, said plainly.
-    static func unreadable(_ path: [UInt8], _ error: FileSystemError) -> String {
+    static func unreadable(_ kind: FileStatus.Kind?, _ error: FileSystemError) -> String {
         let restore = "put the image file itself back (a deleted image is restored from the daemon's copy)"
-        switch FileSystem.status(rawPath: path)?.kind {
+        switch kind {
         case .symlink: return "is a symbolic link, not an image file: labelmill never follows links; \(restore)"
         case .directory: return "is a folder, not an image file; move it out of the page folder"
         case .fifo: return "is a FIFO (named pipe), not an image file; \(restore)"

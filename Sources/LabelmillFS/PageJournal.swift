@@ -15,10 +15,18 @@ import Glibc
 public struct PageJournal: Sendable {
     public let workspace: Workspace
     public let project: String
+    /// The workspace root, held open; opened per call when not given.
+    let root: RootedDirectory?
 
-    public init(workspace: Workspace, project: String) {
+    public init(workspace: Workspace, project: String, root: RootedDirectory? = nil) {
         self.workspace = workspace
         self.project = project
+        self.root = root
+    }
+
+    func rooted() throws(FileSystemError) -> RootedDirectory {
+        if let root { return root }
+        return try RootedDirectory.open(workspace.root)
     }
 
     public var folder: String { workspace.copies(project) }
@@ -27,14 +35,14 @@ public struct PageJournal: Sendable {
     public func image(_ sha256: String) -> String { Path.join(imagesFolder, sha256) }
 
     public func prepare() throws(FileSystemError) {
-        try FileSystem.makeDirectories(imagesFolder)
+        try rooted().makeFolders(imagesFolder)
     }
 
     /// Every page's latest version. A line a stop cut short is ignored: the
     /// page it described was not placed yet.
     public func load() throws(FileSystemError) -> (pages: [String: PageManifest], lines: Int) {
         let bytes: [UInt8]
-        do { bytes = try FileSystem.read(file).bytes } catch {
+        do { bytes = try rooted().read(file).bytes } catch {
             if error.isNotFound { return ([:], 0) }
             throw error
         }
@@ -54,7 +62,7 @@ public struct PageJournal: Sendable {
 
     /// The latest version of one page, reading only the lines that name it.
     public func manifest(of id: String) -> PageManifest? {
-        guard let bytes = try? FileSystem.read(file).bytes else { return nil }
+        guard let bytes = try? rooted().read(file).bytes else { return nil }
         let needle = Array("\"page\":\"\(id)\"".utf8)
         var found: PageManifest?
         var start = 0
@@ -73,13 +81,13 @@ public struct PageJournal: Sendable {
     public func append(_ manifests: [PageManifest]) throws(FileSystemError) {
         guard !manifests.isEmpty else { return }
         let text = manifests.map { JSONWriter.compact($0.json) + "\n" }.joined()
-        try FileSystem.append(file, text)
+        try rooted().append(file, text)
     }
 
     /// Rewrites the journal with one line per page, when old versions pile up.
     public func compact(_ pages: [String: PageManifest]) throws(FileSystemError) {
         let text = pages.keys.sorted().map { JSONWriter.compact(pages[$0]!.json) + "\n" }.joined()
-        try FileSystem.writeAtomically(file, Array(text.utf8))
+        try rooted().writeAtomically(file, Array(text.utf8))
     }
 
     /// Keeps an image by its hash: a hard link, so no bytes are copied. The
@@ -87,15 +95,40 @@ public struct PageJournal: Sendable {
     /// inode, and an edit in place would change both.
     public func keepImage(rawPath: [UInt8], sha256: String) throws(FileSystemError) {
         let kept = image(sha256)
-        do { try FileSystem.link(rawFrom: rawPath, to: kept) } catch {
+        let root = try rooted()
+        do { try root.link(rawFrom: rawPath, to: kept) } catch {
             // Same hash, same bytes: left by an earlier attempt.
             guard error.isExists else { throw error }
         }
-        chmod(kept, 0o444)
+        try root.makeReadOnly(kept)
+    }
+
+    /// Puts a page's image at `target` as the daemon's own bytes, never a
+    /// labeler's inode: a hard link of the kept image when it is the very file
+    /// the page folder holds (whose hash was checked) or its hash still
+    /// matches; otherwise a new file with the page folder's bytes, hashed again.
+    public func placeImage(_ image: PageImage, from folder: String, at target: String) throws(FileSystemError) {
+        let root = try rooted()
+        let kept = self.image(image.sha256)
+        let inPage = Path.join(folder, image.file)
+        if let keptStatus = root.status(kept), keptStatus.kind == .regular {
+            let same = root.status(inPage).map { $0.inode == keptStatus.inode && $0.device == keptStatus.device } ?? false
+            if same || (try? root.read(kept).bytes).map(Hashing.sha256) == image.sha256 {
+                try root.link(kept, to: target)
+                return
+            }
+        }
+        let read = try root.read(inPage)
+        guard Hashing.sha256(read.bytes) == image.sha256 else {
+            throw FileSystemError("copy", inPage, errno: EAGAIN, detail: "its SHA-256 is not the image's any more; the page is checked again")
+        }
+        try root.writeNew(target, read.bytes)
+        try root.makeReadOnly(target)
     }
 
     public func dropImages(of manifest: PageManifest) throws(FileSystemError) {
-        for entry in manifest.images { try FileSystem.remove(image(entry.sha256)) }
+        let root = try rooted()
+        for entry in manifest.images { try root.remove(image(entry.sha256)) }
     }
 
     static func decode(_ line: [UInt8]) -> PageManifest? {

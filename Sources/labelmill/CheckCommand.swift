@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
     var path: String
 
     func run() throws {
-        let report = PageReport(path: PageArgument.folder(for: path, workspace: Workspace(root: workspace.rootPath)))
+        let report = PageReport(PageArgument.folder(for: path, workspace: Workspace(root: workspace.rootPath)))
         report.printErrors()
         if !report.check.errors.isEmpty { throw ExitCode(1) }
         printError("\(report.file): no errors")
@@ -22,20 +22,21 @@ struct CheckCommand: ParsableCommand {
 
 /// A page checked as the daemon would check a submission.
 struct PageReport {
+    let target: PageTarget
     let folder: String
     let file: String
     let bytes: [UInt8]
     let check: PageCheck
 
-    init(path: String) {
-        folder = Path.name(path) == "page.json" ? Path.parent(path) : path
-        file = Path.join(folder, "page.json")
-        guard FileSystem.isDirectory(folder) else { fail("\(path): no such page folder") }
-        do { bytes = try FileSystem.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes } catch {
+    init(_ target: PageTarget) {
+        self.target = target
+        folder = target.folder
+        file = target.file
+        do { bytes = try target.directory.read("page.json", maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes } catch {
             fail("\(file): \(error.isNotFound ? "missing; a page folder holds its page.json" : error.description)")
         }
         let files: [PageFolderFile]
-        do { files = try PageFolder.files(folder) } catch { fail(error.description) }
+        do { files = try PageFolder.files(target.directory) } catch { fail(error.description) }
         check = SubmissionValidator.check(bytes, expected: PageFolder.expectedManifest(for: folder), files: files)
     }
 

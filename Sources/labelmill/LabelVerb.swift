@@ -7,10 +7,10 @@ import LabelmillFS
 enum LabelVerb {
     static func run(page argument: String, workspace: WorkspaceOptions,
                     _ verb: (PageLabeling) throws(LabelingRefusal) -> LabelEdit) {
-        let folder = PageArgument.folder(for: argument, workspace: Workspace(root: workspace.rootPath))
-        let file = Path.join(folder, "page.json")
+        let target = PageArgument.folder(for: argument, workspace: Workspace(root: workspace.rootPath))
+        let (folder, file) = (target.folder, target.file)
         let bytes: [UInt8]
-        do { bytes = try FileSystem.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes } catch {
+        do { bytes = try target.directory.read("page.json", maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes } catch {
             fail("\(file): \(error.isNotFound ? "missing; a page folder holds its page.json" : error.description)")
         }
         let node: JSONNode
@@ -25,7 +25,7 @@ enum LabelVerb {
             fail(error.message)
         }
         if result.changed {
-            try? PageEdit.rewrite(file, expecting: bytes) { $0 = result.page }
+            try? PageEdit.rewrite(target, expecting: bytes) { $0 = result.page }
         }
         printError(result.summary)
     }

@@ -60,8 +60,15 @@ struct LeaveCommand: ParsableCommand {
         let (project, name) = (labeler.project, labeler.name)
         let ws = Workspace(root: workspace.rootPath)
         _ = loadProject(project, in: ws)
-        guard FileSystem.isDirectory(ws.labeler(project, name)) else { fail("\(name) is not signed in to \(project) (no folder \(ws.labeler(project, name)))") }
-        let queue = WorkQueue(workspace: ws, project: project)
+        let root: RootedDirectory
+        do {
+            root = try RootedDirectory.open(ws.root)
+            _ = try root.folder(ws.labeler(project, name))
+        } catch {
+            if error.isNotFound { fail("\(name) is not signed in to \(project) (no folder \(ws.labeler(project, name)))") }
+            fail(error.description)
+        }
+        let queue = WorkQueue(workspace: ws, project: project, root: root)
         do {
             let returned = try queue.release(name, reason: "Signed out with `labelmill leave`; your pages went back to the queue with their labels.")
             for id in returned {

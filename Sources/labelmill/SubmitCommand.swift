@@ -13,8 +13,7 @@ struct SubmitCommand: ParsableCommand {
     var page: String
 
     func run() throws {
-        let folder = PageArgument.folder(for: page, workspace: Workspace(root: workspace.rootPath))
-        let report = PageReport(path: folder)
+        let report = PageReport(PageArgument.folder(for: page, workspace: Workspace(root: workspace.rootPath)))
         guard let node = report.check.node else {
             report.printErrors()
             fail("\(report.file) is not valid JSON; fix it and submit again")
@@ -27,7 +26,7 @@ struct SubmitCommand: ParsableCommand {
         if !report.check.errors.isEmpty {
             fail("not submitted: \(report.check.errors.count) error\(report.check.errors.count == 1 ? "" : "s") to fix first")
         }
-        try PageEdit.rewrite(report.file, expecting: report.bytes) { value in
+        try PageEdit.rewrite(report.target, expecting: report.bytes) { value in
             value.setMember("status", .string(PageStatus.submitted.rawValue))
             value.removeMember("errors")
         }
@@ -38,14 +37,15 @@ struct SubmitCommand: ParsableCommand {
 /// Editing page.json as an editor would: read, change, atomic replace.
 enum PageEdit {
     /// Rewrites page.json with `change` applied, refusing if it changed since `expecting` was read.
-    static func rewrite(_ file: String, expecting: [UInt8], _ change: (inout JSONValue) -> Void) throws {
+    static func rewrite(_ page: PageTarget, expecting: [UInt8], _ change: (inout JSONValue) -> Void) throws {
+        let file = page.file
         guard let node = try? StrictJSON.parse(expecting) else { fail("\(file) is not valid JSON") }
         var value = node.value
         change(&value)
-        guard (try? FileSystem.read(file).bytes) == expecting else {
+        guard (try? page.directory.read("page.json").bytes) == expecting else {
             fail("\(file) changed while it was being edited; run the command again")
         }
-        do { try FileSystem.writeAtomically(file, JSONWriter.prettyBytes(value)) } catch {
+        do { try page.directory.writeAtomically("page.json", JSONWriter.prettyBytes(value)) } catch {
             fail(error.description)
         }
     }

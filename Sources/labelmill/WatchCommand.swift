@@ -63,6 +63,14 @@ struct WatchCommand: AsyncParsableCommand {
         case nil: fail("the workspace root \(ws.root) does not exist; create it or pass --root DIR (or set LABELMILL_ROOT)")
         default: fail("the workspace root \(ws.root) is a file, not a folder; pass --root DIR or set LABELMILL_ROOT")
         }
+        // Roots never nest: the outer daemon would take the inner one's files.
+        if let outer = RootNesting.enclosingRoot(of: ws.root) {
+            fail("\(ws.root) is inside the \(outer.folder) folder of another labelmill root, \(outer.root) (it has \(Path.join(outer.root, ".labelmill/lock"))); "
+                 + "that daemon would take this root's files: put this root outside \(outer.root)'s Inbox, Watch, Outbox and .labelmill")
+        }
+        if let inner = RootNesting.rootsInside(ws).first {
+            fail("\(inner) is another labelmill root (it has .labelmill/lock) inside \(ws.inboxRoot); this daemon would take its files: move it out of the inbox")
+        }
         let lock: RootLock
         do { lock = try RootLock(workspace: ws, command: once ? "labelmill watch --once" : "labelmill watch") } catch {
             fail(error.description)

@@ -19,7 +19,7 @@ final class DaemonFixture {
     let clock = MockClock(Date().timeIntervalSince1970)
     private(set) var engine: Engine
 
-    init(pages: Int = 2, settings: String = "") throws {
+    init(pages: Int = 2, settings: String = "", task: String = "multi-class") throws {
         var template = Array((NSTemporaryDirectory() + "labelmill-daemon-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         root = String(cString: made)
@@ -27,7 +27,7 @@ final class DaemonFixture {
         engine = Self.makeEngine(workspace, clock)
         let fm = FileManager.default
         try fm.createDirectory(atPath: workspace.inbox("p"), withIntermediateDirectories: true)
-        try Data("{\"task\": \"multi-class\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
+        try Data("{\"task\": \"\(task)\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
             .write(to: URL(fileURLWithPath: workspace.settingsFile("p")))
         let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
@@ -264,5 +264,25 @@ struct SetAsideTests {
         #expect(f.conflicts.count == 1)
         #expect(f.held("ann") == ["page-000001"])
         #expect(!FileSystem.exists(stale))
+    }
+}
+
+@Suite("Another root inside the inbox")
+struct NestedRootTests {
+    @Test("A root that turns up inside a running daemon's inbox is never taken from")
+    func otherRootIsSkipped() throws {
+        let f = try DaemonFixture(pages: 1)
+        let inner = f.workspace.inbox("p") + "/inner"
+        try FileManager.default.createDirectory(atPath: inner + "/.labelmill", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: inner + "/Inbox/q", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: inner + "/.labelmill/lock"))
+        try Data("{\"task\": \"bbox\", \"tags\": [\"A\"]}".utf8).write(to: URL(fileURLWithPath: inner + "/Inbox/q/project.json"))
+        try FileManager.default.copyItem(atPath: f.page("page-000001", .queue) + "/circle-1.png", toPath: inner + "/Inbox/q/c.png")
+        f.watchPass(after: 5)
+        f.watchPass(after: 5)
+        #expect(FileManager.default.fileExists(atPath: inner + "/Inbox/q/project.json"))
+        #expect(FileManager.default.fileExists(atPath: inner + "/Inbox/q/c.png"))
+        #expect(f.list(f.workspace.rejected("p")).isEmpty)
+        #expect(f.queued == ["page-000001"])
     }
 }

@@ -85,15 +85,23 @@ public enum SubmissionValidator {
             let k = members.firstIndex { $0.0 == "images" } ?? members.count
             members.insert(("status", .string(PageStatus.rejected.rawValue)), at: k)
         }
-        func text(with errors: [PageError]) -> String {
-            JSONWriter.pretty(.object(members + [("errors", .array(errors.map(\.json)))]))
+        func text(with errors: [PageError], compact: Bool) -> String {
+            let page = JSONValue.object(members + [("errors", .array(errors.map(\.json)))])
+            return compact ? JSONWriter.compact(page) + "\n" : JSONWriter.pretty(page)
         }
         // Write once with the old positions, re-check to learn the positions in the new
         // layout, then write again: the errors come last, so nothing above them moves.
-        let draft = text(with: check.errors)
+        // Pretty-printed when that fits in a page's 16 MiB, else on one line: a
+        // rewrite the daemon would refuse to read helps nobody.
+        var compact = false
+        var draft = text(with: check.errors, compact: false)
+        if draft.utf8.count > StrictJSON.maxBytes {
+            compact = true
+            draft = text(with: check.errors, compact: true)
+        }
         let recheck = Self.check(Array(draft.utf8), expected: check.expected, files: check.files)
         guard !recheck.errors.isEmpty else { return nil }
-        return (text(with: recheck.errors), recheck.errors)
+        return (text(with: recheck.errors, compact: compact), recheck.errors)
     }
 }
 

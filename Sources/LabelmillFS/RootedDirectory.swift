@@ -1,0 +1,403 @@
+import CShims
+import LabelmillCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A folder of the workspace, held open by its descriptor. Every path below it
+/// is opened one component at a time with `openat` and O_NOFOLLOW |
+/// O_DIRECTORY, and the last component is never followed either, so a symlink
+/// planted anywhere inside (a labeler folder, the queue, an image, page.json)
+/// is refused, never followed: nothing outside is read or written through it.
+///
+/// Paths handed in are either relative to this folder or start with its own
+/// `path` (so `Workspace` paths work as they are); `..` is refused.
+public final class RootedDirectory: @unchecked Sendable {  // the descriptor is read-only after init
+    public let fd: Int32
+    /// The folder's path as opened, for messages and to recognise paths inside it.
+    public let path: String
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// Opens a workspace root (or a folder the user named). The root itself may
+    /// be reached through a link, the admin's choice; nothing below it is.
+    public static func open(_ path: String) throws(FileSystemError) -> RootedDirectory {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open folder", path) }
+        var trimmed = path
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return RootedDirectory(fd: fd, path: trimmed)
+    }
+
+    // MARK: Paths
+
+    /// The components of `path` below this folder.
+    func components(_ path: [UInt8]) throws(FileSystemError) -> [[UInt8]] {
+        var rest = path[...]
+        let own = Array(self.path.utf8)
+        if rest.count > own.count && rest.starts(with: own) && (rest[rest.startIndex + own.count] == 47 || own == [47]) {
+            rest = rest.dropFirst(own.count)
+        } else if rest.first == 47 {
+            // Another spelling of an absolute path: compare the lexical forms.
+            let mine = PageFolder.absolute(self.path)
+            let theirs = PageFolder.absolute(String(decoding: path, as: UTF8.self))
+            guard theirs == mine || theirs.hasPrefix(mine == "/" ? "/" : mine + "/") else {
+                throw FileSystemError("use", RawName.escaped(path), errno: EXDEV, detail: "it is outside \(self.path)")
+            }
+            rest = Array(theirs.utf8).dropFirst(mine.utf8.count)[...]
+        }
+        var parts: [[UInt8]] = []
+        for part in rest.split(separator: 47) where part != [46] {
+            if part == [46, 46] {
+                throw FileSystemError("use", RawName.escaped(path), errno: EXDEV, detail: "a path inside \(self.path) may not go up with ..")
+            }
+            parts.append(Array(part))
+        }
+        return parts
+    }
+
+    func shown(_ name: [UInt8]) -> String { (path == "/" ? "" : path) + "/" + RawName.escaped(name) }
+
+    /// Opens the folder below this one at `parts`, each component with
+    /// O_NOFOLLOW | O_DIRECTORY; with `create`, makes the missing ones.
+    func walk(_ parts: ArraySlice<[UInt8]>, create: Bool) throws(FileSystemError) -> RootedDirectory {
+        var current = self
+        for name in parts {
+            let shown = current.shown(name)
+            var fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            if fd < 0 && errno == ENOENT && create {
+                if name.withCString({ mkdirat(current.fd, $0, 0o755) }) != 0 && errno != EEXIST {
+                    throw FileSystemError("create folder", shown)
+                }
+                fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            }
+            guard fd >= 0 else { throw current.folderError(errno, name) }
+            current = RootedDirectory(fd: fd, path: shown)
+        }
+        return current
+    }
+
+    /// Why a component could not be opened as a folder, in plain words.
+    func folderError(_ e: Int32, _ name: [UInt8]) -> FileSystemError {
+        if e == ELOOP || e == ENOTDIR, let st = status(entry: name) {
+            if st.kind == .symlink {
+                return FileSystemError("open folder", shown(name), errno: ELOOP,
+                                       detail: "a symbolic link is in the way; labelmill never follows links inside its root: put the real folder there")
+            }
+            return FileSystemError("open folder", shown(name), errno: ENOTDIR, detail: "a file is in the way of a folder")
+        }
+        return FileSystemError("open folder", shown(name), errno: e)
+    }
+
+    /// The folder holding the last component of `path`, and that component.
+    func parent(_ path: [UInt8], create: Bool = false) throws(FileSystemError) -> (folder: RootedDirectory, name: [UInt8]) {
+        let parts = try components(path)
+        guard let last = parts.last else {
+            throw FileSystemError("use", RawName.escaped(path), errno: EINVAL, detail: "it names the folder \(self.path) itself")
+        }
+        return (try walk(parts.dropLast(), create: create), last)
+    }
+
+    // MARK: Folders
+
+    /// Opens a folder below this one (never through a link).
+    public func folder(_ path: String) throws(FileSystemError) -> RootedDirectory {
+        try walk(try components(Array(path.utf8))[...], create: false)
+    }
+
+    public func folder(rawPath: [UInt8]) throws(FileSystemError) -> RootedDirectory {
+        try walk(try components(rawPath)[...], create: false)
+    }
+
+    /// Opens a folder below this one, creating what is missing (mode 0755).
+    @discardableResult
+    public func makeFolders(_ path: String) throws(FileSystemError) -> RootedDirectory {
+        try walk(try components(Array(path.utf8))[...], create: true)
+    }
+
+    /// The entries of a folder below this one ("" for this folder itself).
+    public func list(_ path: String = "") throws(FileSystemError) -> [DirectoryEntry] {
+        let folder = path.isEmpty ? self : try self.folder(path)
+        let fresh = openat(folder.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fresh >= 0, let dir = fdopendir(fresh) else {
+            let e = FileSystemError("list", folder.path)
+            if fresh >= 0 { close(fresh) }
+            throw e
+        }
+        defer { closedir(dir) }
+        return FileSystem.entries(of: dir)
+    }
+
+    /// Valid names in a folder, sorted; [] when it cannot be opened.
+    public func names(_ path: String = "") -> [String] {
+        ((try? list(path)) ?? []).compactMap(\.name).sorted()
+    }
+
+    /// Names of the real folders (not links) in a folder, sorted.
+    public func folderNames(_ path: String = "") -> [String] {
+        guard let folder = path.isEmpty ? self : try? self.folder(path) else { return [] }
+        return ((try? folder.list()) ?? []).compactMap { entry in
+            guard let name = entry.name else { return nil }
+            if let isDir = entry.isDirectory { return isDir ? name : nil }
+            return folder.status(entry: entry.rawName)?.kind == .directory ? name : nil
+        }.sorted()
+    }
+
+    // MARK: Files
+
+    /// What lstat says about an entry of this folder.
+    public func status(entry name: [UInt8]) -> FileStatus? {
+        var st = stat()
+        guard name.withCString({ fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
+        return FileStatus(st)
+    }
+
+    /// What lstat says about a path below this folder; nil when it, or a folder on the way, is missing or a link.
+    public func status(_ path: String) -> FileStatus? { status(rawPath: Array(path.utf8)) }
+
+    public func status(rawPath: [UInt8]) -> FileStatus? {
+        guard let (folder, name) = try? parent(rawPath) else { return nil }
+        return folder.status(entry: name)
+    }
+
+    /// This folder's own status.
+    public var ownStatus: FileStatus? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return FileStatus(st)
+    }
+
+    public func exists(_ path: String) -> Bool { status(path) != nil }
+
+    public func isDirectory(_ path: String) -> Bool { status(path)?.kind == .directory }
+
+    /// Reads a regular file: never through a link, never blocking on a FIFO.
+    public func read(_ path: String, maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+        try read(rawPath: Array(path.utf8), maxBytes: maxBytes)
+    }
+
+    public func read(rawPath: [UInt8], maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+        let (folder, name) = try parent(rawPath)
+        let shown = folder.shown(name)
+        let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw FileSystemError.opening(shown) }
+        defer { close(fd) }
+        return try FileSystem.readOpenFile(fd, display: shown, maxBytes: maxBytes)
+    }
+
+    /// Writes a file the safe way: a temp file with a unique name in the same
+    /// folder, fsync, rename over the target, fsync of the folder.
+    public func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool = true) throws(FileSystemError) {
+        let (folder, name) = try parent(Array(path.utf8))
+        let (temp, fd) = try folder.createTemp(for: name)
+        do throws(FileSystemError) {
+            try FileSystem.writeAll(fd, bytes, path: folder.shown(temp))
+            if durable && fsync(fd) != 0 { throw FileSystemError("sync", folder.shown(temp)) }
+        } catch {
+            close(fd)
+            _ = temp.withCString { unlinkat(folder.fd, $0, 0) }
+            throw error
+        }
+        close(fd)
+        let rc = temp.withCString { t in name.withCString { renameat(folder.fd, t, folder.fd, $0) } }
+        guard rc == 0 else {
+            let e = FileSystemError("replace", folder.shown(name))
+            _ = temp.withCString { unlinkat(folder.fd, $0, 0) }
+            throw e
+        }
+        if durable { fsync(folder.fd) }
+    }
+
+    /// A new hidden temp file beside `name`: O_EXCL with a random part, so no
+    /// two writers (nor a planted file or link) ever share one.
+    func createTemp(for name: [UInt8]) throws(FileSystemError) -> (name: [UInt8], fd: Int32) {
+        for _ in 0..<100 {
+            let temp = [46] + name + Array(".labelmill-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp".utf8)
+            let fd = temp.withCString { openat(self.fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+            if fd >= 0 { return (temp, fd) }
+            if errno != EEXIST { throw FileSystemError("create", shown(temp)) }
+        }
+        throw FileSystemError("create", shown(name), errno: EEXIST)
+    }
+
+    /// Whether a file still holds exactly the version read earlier: same inode, same bytes.
+    public func isUnchanged(_ path: String, since read: (bytes: [UInt8], status: FileStatus)) -> Bool {
+        guard let now = try? self.read(path, maxBytes: Int64(read.bytes.count)) else { return false }
+        return now.status.inode == read.status.inode && now.status.device == read.status.device && now.bytes == read.bytes
+    }
+
+    /// Replaces a file with `bytes` only while it still holds the version read
+    /// earlier. The file is first renamed aside (one atomic step that takes
+    /// whatever is there), compared, and only then replaced; a newer save is
+    /// put back, and one that lands meanwhile wins. False when it had changed.
+    public func replaceIfUnchanged(_ path: String, since read: (bytes: [UInt8], status: FileStatus),
+                                   with bytes: some Collection<UInt8>) throws(FileSystemError) -> Bool {
+        let (folder, name) = try parent(Array(path.utf8))
+        let (temp, fd) = try folder.createTemp(for: name)
+        func drop(_ entry: [UInt8]) { _ = entry.withCString { unlinkat(folder.fd, $0, 0) } }
+        func rename(_ from: [UInt8], _ to: [UInt8]) -> Bool {
+            from.withCString { f in to.withCString { lm_rename_noreplace(folder.fd, f, folder.fd, $0) } } == 0
+        }
+        do throws(FileSystemError) {
+            try FileSystem.writeAll(fd, bytes, path: folder.shown(temp))
+            if fsync(fd) != 0 { throw FileSystemError("sync", folder.shown(temp)) }
+        } catch {
+            close(fd)
+            drop(temp)
+            throw error
+        }
+        close(fd)
+        let aside = [46] + name + Array(".labelmill-aside-\(UInt32.random(in: 0...UInt32.max))".utf8)
+        guard rename(name, aside) else {
+            let e = FileSystemError("move aside", folder.shown(name))
+            drop(temp)
+            if e.isNotFound { return false }
+            throw e
+        }
+        if folder.isUnchanged(String(decoding: aside, as: UTF8.self), since: read) {
+            // A save landing in the moment the name was free wins over the rewrite.
+            let replaced = rename(temp, name)
+            drop(aside)
+            if !replaced { drop(temp) }
+            fsync(folder.fd)
+            return replaced
+        }
+        // A newer save: back in place (unless a later one already is, which supersedes it).
+        if !rename(aside, name) { drop(aside) }
+        drop(temp)
+        return false
+    }
+
+    /// Writes a new file; fails with EEXIST rather than replace one. Returns its status.
+    @discardableResult
+    public func writeNew(_ path: String, _ bytes: some Collection<UInt8>) throws(FileSystemError) -> FileStatus {
+        let (folder, name) = try parent(Array(path.utf8))
+        let fd = name.withCString { openat(folder.fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
+        defer { close(fd) }
+        do throws(FileSystemError) { try FileSystem.writeAll(fd, bytes, path: folder.shown(name)) } catch {
+            _ = name.withCString { unlinkat(folder.fd, $0, 0) }
+            throw error
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileSystemError("stat", folder.shown(name)) }
+        return FileStatus(st)
+    }
+
+    /// Appends text in one write (O_APPEND keeps it whole); creates the file.
+    public func append(_ path: String, _ text: String) throws(FileSystemError) {
+        let (folder, name) = try parent(Array(path.utf8))
+        let fd = name.withCString { openat(folder.fd, $0, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
+        defer { close(fd) }
+        try FileSystem.writeAll(fd, Array(text.utf8), path: folder.shown(name))
+    }
+
+    // MARK: Moves, links, removal
+
+    /// Renames without ever replacing (RENAME_NOREPLACE): EEXIST when `to` exists.
+    /// `to` lies below `destination` (default: this folder).
+    public func moveNoReplace(_ from: String, to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+        try moveNoReplace(rawFrom: Array(from.utf8), to: Array(to.utf8), in: destination)
+    }
+
+    public func moveNoReplace(rawFrom: [UInt8], to: [UInt8], in destination: RootedDirectory? = nil) throws(FileSystemError) {
+        let (source, name) = try parent(rawFrom)
+        let (target, newName) = try (destination ?? self).parent(to)
+        let rc = name.withCString { n in newName.withCString { lm_rename_noreplace(source.fd, n, target.fd, $0) } }
+        guard rc == 0 else { throw FileSystemError("move \(source.shown(name)) to", target.shown(newName)) }
+    }
+
+    /// Moves `from` to `to`, or to `to` with `-2`, `-3`... before the extension when taken. Returns the path used.
+    @discardableResult
+    public func moveKeepingBoth(_ from: String, to: String) throws(FileSystemError) -> String {
+        try moveKeepingBoth(rawFrom: Array(from.utf8), to: to)
+    }
+
+    @discardableResult
+    public func moveKeepingBoth(rawFrom from: [UInt8], to: String) throws(FileSystemError) -> String {
+        var candidate = to
+        for n in 2...10_000 {
+            do throws(FileSystemError) { try moveNoReplace(rawFrom: from, to: Array(candidate.utf8)); return candidate } catch {
+                guard error.isExists else { throw error }
+                candidate = Path.numbered(to, n)
+            }
+        }
+        throw FileSystemError("move", to, errno: EEXIST)
+    }
+
+    /// A hard link of a file (never of a link's target): `to` lies below `destination` (default: this folder).
+    public func link(_ from: String, to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+        try link(rawFrom: Array(from.utf8), to: to, in: destination)
+    }
+
+    public func link(rawFrom from: [UInt8], to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+        let (source, name) = try parent(from)
+        let (target, newName) = try (destination ?? self).parent(Array(to.utf8))
+        let rc = name.withCString { n in newName.withCString { linkat(source.fd, n, target.fd, $0, 0) } }
+        guard rc == 0 else { throw FileSystemError("link \(source.shown(name)) to", target.shown(newName)) }
+    }
+
+    /// Makes a file read-only (0444), never through a link.
+    public func makeReadOnly(_ path: String) throws(FileSystemError) {
+        let (folder, name) = try parent(Array(path.utf8))
+        let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
+        defer { close(fd) }
+        guard fchmod(fd, 0o444) == 0 else { throw FileSystemError("make read-only", folder.shown(name)) }
+    }
+
+    /// Removes a file or a link (not what it points to); fine if it is gone.
+    public func remove(_ path: String) throws(FileSystemError) { try remove(rawPath: Array(path.utf8)) }
+
+    public func remove(rawPath: [UInt8]) throws(FileSystemError) {
+        let (folder, name) = try parent(rawPath)
+        guard name.withCString({ unlinkat(folder.fd, $0, 0) }) == 0 || errno == ENOENT else {
+            throw FileSystemError("remove", folder.shown(name))
+        }
+    }
+
+    /// Removes a folder if it is empty: false when something is (still) in it.
+    public func removeEmptyFolder(_ path: String) throws(FileSystemError) -> Bool {
+        let (folder, name) = try parent(Array(path.utf8))
+        if name.withCString({ unlinkat(folder.fd, $0, AT_REMOVEDIR) }) == 0 || errno == ENOENT { return true }
+        if errno == ENOTEMPTY || errno == EEXIST { return false }
+        throw FileSystemError("remove folder", folder.shown(name))
+    }
+
+    /// Removes a folder and everything in it, never following a link.
+    public func removeTree(_ path: String) throws(FileSystemError) {
+        let parts = try components(Array(path.utf8))
+        let folder: RootedDirectory
+        do { folder = try walk(parts.dropLast(), create: false) } catch {
+            if error.isNotFound { return }
+            throw error
+        }
+        guard let last = parts.last else { return }
+        try folder.removeEntry(last)
+    }
+
+    func removeEntry(_ name: [UInt8]) throws(FileSystemError) {
+        guard let st = status(entry: name) else { return }
+        if st.kind == .directory {
+            let child = try walk([name][...], create: false)
+            for entry in try child.list() { try child.removeEntry(entry.rawName) }
+            guard name.withCString({ unlinkat(fd, $0, AT_REMOVEDIR) }) == 0 || errno == ENOENT else {
+                throw FileSystemError("remove folder", shown(name))
+            }
+        } else {
+            guard name.withCString({ unlinkat(fd, $0, 0) }) == 0 || errno == ENOENT else { throw FileSystemError("remove", shown(name)) }
+        }
+    }
+
+    /// Makes this folder's entries (renames, new files) durable.
+    public func sync() { fsync(fd) }
+
+    /// Flushes every file of the file system holding this folder.
+    public func syncFileSystem() { lm_syncfs(fd) }
+}
