@@ -46,7 +46,7 @@ extension Engine {
         if ready.isEmpty { return }
         let ordered = ready.sorted(by: { $0.source < $1.source })
         // Reading, checking and hashing are independent per file: both cores share them.
-        var outcomes = Self.examineAll(ordered)
+        var outcomes = Self.examineAll(ordered, root: root)
         if once {
             // The short recheck of --once: at least 20 ms after the scan, each
             // file must still be the one that was read (reading usually takes longer).
@@ -54,7 +54,7 @@ extension Engine {
             if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
             for i in outcomes.indices {
                 guard case .image = outcomes[i] else { continue }
-                if let current = FileSystem.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) { continue }
+                if let current = root.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) { continue }
                 outcomes[i] = .changed
             }
         }
@@ -91,13 +91,13 @@ extension Engine {
     }
 
     /// Examines files on both cores; results in the given order.
-    static func examineAll(_ items: [InboxItem]) -> [Examination] {
-        onBothCores(items.count) { examine(items[$0]) }
+    static func examineAll(_ items: [InboxItem], root: RootedDirectory) -> [Examination] {
+        onBothCores(items.count) { examine(items[$0], root: root) }
     }
 
     /// Reads and checks one settled inbox file: the name, the kind of file, the
     /// size, the whole image structure, and its SHA-256. No shared state.
-    static func examine(_ item: InboxItem) -> Examination {
+    static func examine(_ item: InboxItem, root: RootedDirectory) -> Examination {
         if let refusal = item.refusal { return .refused(refusal) }
         if item.rawPath.count >= Int(PATH_MAX) {
             return .refused("the path is \(item.rawPath.count) bytes long, more than the \(Int(PATH_MAX) - 1) a file can be opened by; move the file to a shorter path and drop it again")
@@ -107,7 +107,7 @@ extension Engine {
         }
         if item.status.kind != .regular {
             // Never opened: lstat again to be sure it is still what the scan saw.
-            guard let current = FileSystem.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else { return .changed }
+            guard let current = root.status(rawPath: item.rawPath), current.sameVersion(as: item.status) else { return .changed }
         }
         switch item.status.kind {
         case .regular: break
@@ -124,7 +124,7 @@ extension Engine {
             return .refused("the file is \(item.status.size) bytes, over the 1 GiB limit")
         }
         let read: (bytes: [UInt8], status: FileStatus)
-        do { read = try FileSystem.read(rawPath: item.rawPath, maxBytes: maxFileBytes) } catch {
+        do { read = try root.read(rawPath: item.rawPath, maxBytes: maxFileBytes) } catch {
             if error.isNotFound { return .changed }
             if error.errno == ELOOP || error.errno == ENXIO || error.errno == EINVAL { return .refused("not a regular file") }
             if error.errno == EACCES || error.errno == EPERM {
@@ -189,11 +189,11 @@ extension Engine {
     /// Moves a refused input to `Outbox/<project>/rejected/` with NAME.reason.txt.
     func refuse(_ item: InboxItem, in project: ProjectState, reason: String) throws(FileSystemError) {
         let rejected = workspace.rejected(project.name)
-        try FileSystem.makeDirectories(rejected)
+        try root.makeFolders(rejected)
         let base = item.name ?? RawName.escaped(item.rawName)
-        let target = try FileSystem.moveKeepingBoth(rawFrom: item.rawPath, to: Path.join(rejected, base))
+        let target = try root.moveKeepingBoth(rawFrom: item.rawPath, to: Path.join(rejected, base))
         let text = "\(item.source): \(reason)\n"
-        try FileSystem.writeAtomically(target + ".reason.txt", Array(text.utf8), durable: false)
+        try root.writeAtomically(target + ".reason.txt", Array(text.utf8), durable: false)
         project.tally.refused += 1
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))

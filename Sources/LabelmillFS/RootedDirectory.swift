@@ -316,9 +316,14 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
     /// Moves `from` to `to`, or to `to` with `-2`, `-3`... before the extension when taken. Returns the path used.
     @discardableResult
     public func moveKeepingBoth(_ from: String, to: String) throws(FileSystemError) -> String {
+        try moveKeepingBoth(rawFrom: Array(from.utf8), to: to)
+    }
+
+    @discardableResult
+    public func moveKeepingBoth(rawFrom from: [UInt8], to: String) throws(FileSystemError) -> String {
         var candidate = to
         for n in 2...10_000 {
-            do throws(FileSystemError) { try moveNoReplace(from, to: candidate); return candidate } catch {
+            do throws(FileSystemError) { try moveNoReplace(rawFrom: from, to: Array(candidate.utf8)); return candidate } catch {
                 guard error.isExists else { throw error }
                 candidate = Path.numbered(to, n)
             }
