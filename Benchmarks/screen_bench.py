@@ -165,6 +165,9 @@ def main():
                 sys.exit(f"the screen drew {drawn} regions, not {args.boxes}")
             if k:  # the first load warms the browser's and the server's caches
                 ready.append(ms)
+        if os.environ.get("LM_BENCH_VERBOSE"):
+            print(driver.execute_script("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'))"
+                                        ".map(e => `${e.name.replace(location.origin, '')} ${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`)"))
         print(f"ready: median {statistics.median(ready):.0f} ms, worst {max(ready):.0f} ms over {len(ready)} loads "
               f"({args.boxes} boxes drawn, {args.queued} pages queued)  goal < 1000 ms")
 

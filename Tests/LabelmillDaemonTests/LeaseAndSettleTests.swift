@@ -32,13 +32,31 @@ final class DaemonFixture {
         let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
         for name in ["circle-1.png", "square-1.png", "circle-2.png", "triangle-1.png"].prefix(pages) {
-            try fm.copyItem(atPath: samples + "/" + name, toPath: workspace.inbox("p") + "/" + name)
+            try Self.copySample(name, from: samples, to: workspace.inbox("p") + "/" + name)
         }
         try engine.prepare()
         engine.pass(once: true)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    /// A sample image of the repo; from git when `scripts/demo` has paged Inbox/sample.
+    static func copySample(_ name: String, from samples: String, to destination: String) throws {
+        if FileManager.default.fileExists(atPath: samples + "/" + name) {
+            try FileManager.default.copyItem(atPath: samples + "/" + name, toPath: destination)
+            return
+        }
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", samples, "show", "HEAD:./" + name]
+        let out = Pipe()
+        git.standardOutput = out
+        try git.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        git.waitUntilExit()
+        guard git.terminationStatus == 0, !data.isEmpty else { throw CocoaError(.fileReadNoSuchFile) }
+        try data.write(to: URL(fileURLWithPath: destination))
+    }
 
     static func makeEngine(_ workspace: Workspace, _ clock: MockClock) -> Engine {
         Engine(workspace: workspace, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { clock.now })

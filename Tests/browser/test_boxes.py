@@ -180,3 +180,30 @@ def test_bbox_page_labeled_and_submitted_end_to_end(screen, workspace):
     assert [len(im["regions"]) for im in done["images"]] == [1, 0, 1]
     assert done["images"][0]["regions"][0]["tag"] == "Other"
     screen.present("[data-lm-message='no-more-pages']")
+
+
+def test_prelabels_are_drawn_apart_and_a_accepts_them(screen, workspace):
+    import json
+    page = start(screen, workspace)
+    # a model's suggestions, as the daemon writes them into page.json
+    path = workspace.page_path("shapes", "ann", page)
+    doc = json.loads(path.read_bytes())
+    doc["images"][0]["prelabels"] = [
+        {"tag": "Square", "confidence": 0.91, "model": "demo-1", "box": {"x": 40, "y": 30, "width": 120, "height": 90}},
+        {"tag": "Circle", "confidence": 0.64, "model": "demo-1", "box": {"x": 220, "y": 120, "width": 80, "height": 80}}]
+    tmp = path.with_name(".page.json.tmp-test")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+    screen.wait(lambda: len(screen.finds("[data-lm-prelabel]")) == 2, timeout=30, what="the suggestions drawn")
+    screen.screenshot("bbox-suggestions")
+    # drawn apart: dashed, not among the regions, not labels yet
+    assert not screen.finds("[data-lm-region]")
+    assert screen.d.execute_script("return getComputedStyle(document.querySelector('[data-lm-prelabel]')).strokeDasharray") not in ("none", "")
+    assert workspace.page("shapes", "ann", page)["images"][0]["regions"] is None
+    screen.keys("a")
+    got = wait_regions(workspace, page, lambda r: r and len(r) == 2)
+    assert got[0] == {"tag": "Square", "box": {"x": 40, "y": 30, "width": 120, "height": 90}}
+    assert got[1]["tag"] == "Circle"
+    screen.screenshot("bbox-suggestions-accepted")
+    screen.wait(lambda: not screen.finds("[data-lm-prelabel]"), what="accepted suggestions no longer drawn apart")
+    assert len(screen.finds("[data-lm-region]")) == 2

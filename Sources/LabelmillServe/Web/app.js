@@ -140,7 +140,7 @@ async function projectList() {
       h('p', { class: 'lm-counts' }, h('span', {}, h('b', {}, String(p.done)), ' done'), h('span', {}, h('b', {}, String(p.queued)), ' queued'), h('span', {}, h('b', {}, String(held)), ' held by you')),
       h('div', { class: 'lm-project-actions' },
         h('a', { class: 'lm-btn lm-primary', href: `/p/${encodeURIComponent(p.name)}`, 'data-lm-link': '', 'aria-label': `Start labeling ${p.name}` }, held ? 'Continue labeling' : 'Start labeling'),
-        p.has_instructions ? h('a', { class: 'lm-btn', href: `/p/${encodeURIComponent(p.name)}/instructions`, 'data-lm-link': '', dataset: { lmAction: 'instructions' } }, 'View detailed instructions') : null));
+        p.has_instructions ? h('a', { class: 'lm-btn', href: `/p/${encodeURIComponent(p.name)}/instructions`, 'data-lm-link': '', dataset: { lmAction: 'instructions' }, 'aria-label': `View detailed instructions for ${p.name}` }, 'Instructions') : null));
     list.append(li);
   }
 }

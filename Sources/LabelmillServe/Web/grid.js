@@ -139,6 +139,9 @@ export class GridView {
 
   render() { this.update(); }
 
+  // Resolves once the images in view are decoded (or failed to load).
+  whenDrawn() { return Promise.all(this.tiles.map((t) => t.el.querySelector('img').decode().catch(() => {}))); }
+
   toggle(i) {
     if (this.selected.has(i)) this.selected.delete(i); else this.selected.add(i);
     this.update();

@@ -4,6 +4,9 @@
 import { api } from './api.js';
 import { History } from './undo.js';
 
+// ETag header values are quoted, server events carry the bare digest: compare them bare.
+const bare = (etag) => (etag ? String(etag).replace(/^W\//, '').replace(/"/g, '') : etag);
+
 export function serialize(doc) { return JSON.stringify(doc, null, 2) + '\n'; }
 
 export function isImageLabeled(task, image) {
@@ -44,7 +47,7 @@ export class PageStore extends EventTarget {
 
   remember(etag) {
     if (!etag) return;
-    this.ours.add(etag);
+    this.ours.add(bare(etag));
     if (this.ours.size > 200) this.ours.delete(this.ours.values().next().value);
   }
 
@@ -190,7 +193,7 @@ export class PageStore extends EventTarget {
 
   // A page-changed event: reload when nothing of ours is pending, else it is a conflict.
   async changedOnDisk(etag) {
-    if (etag && (etag === this.etag || this.ours.has(etag))) return; // our own write coming back
+    if (etag && this.ours.has(bare(etag))) return; // our own write coming back
     if (this.pending) {
       if (!this.inFlight) this.conflicted(this.text);
       return; // the PUT in flight comes back 412 if the disk really moved

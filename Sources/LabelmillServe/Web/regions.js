@@ -108,7 +108,7 @@ export class RegionView {
     this.pageComment = h('textarea', { class: 'lm-comment', rows: '2', placeholder: 'Comment on this page', 'aria-label': 'Comment on this page', dataset: { lmComment: 'page' } });
     this.pageComment.addEventListener('input', () => this.setComment(null, this.pageComment.value));
     const side = h('aside', { class: 'lm-side' },
-      this.imageErrors, this.regionHead, this.regionList,
+      this.imageErrors, this.suggestions = h('div', { class: 'lm-suggestions' }), this.regionHead, this.regionList,
       h('label', { class: 'lm-label' }, 'Image comment', this.imageComment),
       h('label', { class: 'lm-label' }, 'Page comment', this.pageComment));
     this.el.replaceChildren(this.thumbs, stage, side);
@@ -152,6 +152,9 @@ export class RegionView {
     this.fit();
     this.render();
   }
+
+  // Resolves once the image on the surface is decoded (or failed to load).
+  whenDrawn() { return this.img.decode().catch(() => {}); }
 
   render() {
     if (this.cur >= this.doc.images.length) this.cur = 0;
@@ -204,11 +207,24 @@ export class RegionView {
       frag.append(el);
       return el;
     });
+    // Tag names on the image while they can be read; past a few hundred the list and colours say it.
+    if (this.regions.length <= 300) {
+      this.regions.forEach((r, k) => {
+        const [x, y] = r.box ? [r.box.x, r.box.y] : r.polygon.reduce((a, p) => (p[1] < a[1] ? p : a));
+        const label = s('text', { x, y, class: 'lm-region-label', 'data-lm-label': k, fill: tagColour(doc.tags.indexOf(r.tag)) });
+        label.textContent = r.tag;
+        frag.append(label);
+      });
+    }
     this.layerRegions.replaceChildren(frag);
     const pre = document.createDocumentFragment();
     for (const p of this.pendingPrelabels()) {
       const [tag, attrs] = this.shapeAttrs(p);
       pre.append(s(tag, { ...attrs, class: 'lm-prelabel', 'vector-effect': 'non-scaling-stroke', 'data-lm-prelabel': p.tag }));
+      const [x, y] = p.box ? [p.box.x, p.box.y] : p.polygon.reduce((a, q) => (q[1] < a[1] ? q : a));
+      const label = s('text', { x, y, class: 'lm-region-label lm-prelabel-label' });
+      label.textContent = `${p.tag}? ${Math.round((p.confidence || 0) * 100)}%`;
+      pre.append(label);
     }
     this.layerPre.replaceChildren(pre);
     this.renderSelection();
@@ -223,7 +239,7 @@ export class RegionView {
 
   renderSelection() {
     this.layerSel.replaceChildren();
-    this.top.style.setProperty('--zoom', String(this.view.s));
+    if (this.zoomVar !== this.view.s) { this.zoomVar = this.view.s; this.surface.style.setProperty('--zoom', String(this.view.s)); }
     const k = this.selected;
     if (k == null || !this.regions[k]) return;
     this.shapes?.forEach((el, i) => el.classList.toggle('lm-selected', i === k));
@@ -261,6 +277,10 @@ export class RegionView {
     const regions = this.regions;
     const im = this.image;
     this.regionHead.textContent = im.regions == null ? 'Regions: not labeled yet' : regions.length === 0 ? 'Nothing to mark here' : `Regions (${regions.length})`;
+    const pending = this.pendingPrelabels();
+    this.suggestions.replaceChildren(...(pending.length ? [h('h3', {}, `Suggested by a model (${pending.length})`),
+      h('p', { class: 'lm-muted lm-small' }, 'Dashed on the image; not labels until accepted (A).'),
+      ...pending.slice(0, 20).map((p) => h('p', { class: 'lm-suggestion-row' }, `${p.tag} · ${Math.round((p.confidence || 0) * 100)}% · ${p.model}`))] : []));
     // A list of a thousand rows helps nobody and costs a lot to draw: the first ones and the selected one.
     const LIST = 200;
     const shown = regions.map((r, k) => k).filter((k) => k < LIST || k === this.selected);

@@ -29,12 +29,19 @@ export class LabelingScreen {
 
   async start() {
     try {
-      const projects = await api.projects();
-      this.info = projects.find((p) => p.name === this.project);
-      if (!this.info) { this.message(`There is no project “${this.project}”.`, { back: true }); return; }
-      if (this.info.error) { this.message(`This project cannot be labeled until its settings are fixed: ${this.info.error}`, { back: true }); return; }
       this.listen();
-      await this.nextPage();
+      // `next` signs in and fills the queue; a page already held can open before it answers.
+      const next = api.next(this.project);
+      next.catch(() => {});
+      let held = [];
+      try { held = await api.pages(this.project); } catch { held = []; }
+      for (const id of held) {
+        if (await this.open(id)) {
+          next.catch((e) => { if (e.status !== 401) toast(`Could not take more pages: ${e.message}`, 'error'); });
+          return;
+        }
+      }
+      await this.nextPage({ pending: next });
     } catch (e) {
       if (e.status === 401) { this.app.signedOut(); return; }
       this.message(`Could not start: ${e.message}`, { back: true });
@@ -52,8 +59,14 @@ export class LabelingScreen {
     on('page-accepted', (d) => this.settled(d.page, 'accepted'));
     on('page-rejected', (d) => this.settled(d.page, 'rejected'));
     on('page-removed', (d) => this.removed(d.page));
-    on('page-added', () => { if (this.state === 'waiting' || this.state === 'no-more') this.nextPage(); });
+    on('page-added', (d) => {
+      // The stream may start watching a page after the screen read it: look once more.
+      if (this.store && d.page === this.store.pageId && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
+      if (this.state === 'waiting' || this.state === 'no-more') this.nextPage();
+    });
     this.events.addEventListener('open', () => {
+      // What changed before the stream was (re)opened has no event: look once.
+      if (this.store && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
       if (this.reconnecting && (this.state === 'waiting' || this.state === 'no-more')) this.nextPage();
       this.reconnecting = false;
     });
@@ -62,13 +75,14 @@ export class LabelingScreen {
 
   // ---------- the queue ----------
 
-  async nextPage({ after } = {}) {
+  async nextPage({ after, pending } = {}) {
     let held;
     try {
-      held = await api.next(this.project);
+      held = await (pending || api.next(this.project));
     } catch (e) {
       if (e.status === 401) { this.app.signedOut(); return; }
-      this.message(`Could not get a page: ${e.message}`, { back: true });
+      this.events?.close();
+      this.message(e.status === 404 ? `There is no project “${this.project}”.` : `No page to label: ${e.message}`, { back: true });
       return;
     }
     const pages = (held.pages || []).filter((p) => !this.submitted.has(p) && p !== after);
@@ -247,8 +261,11 @@ export class LabelingScreen {
   }
 
   // Marks the screen drawn and interactive (tests and the benchmark wait on it).
-  ready() {
+  async ready() {
     const el = this.el;
+    const view = this.view;
+    if (view && view.whenDrawn) await view.whenDrawn();
+    if (this.view !== view) return;
     requestAnimationFrame(() => requestAnimationFrame(() => {
       el.dataset.lmReady = 'true';
       if (!performance.getEntriesByName('lm-ready').length) performance.mark('lm-ready');
