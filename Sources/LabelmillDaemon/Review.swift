@@ -220,18 +220,23 @@ extension Engine {
             return
         }
         let expected = project.copies[id]
-        guard let node = try? StrictJSON.parse(read.bytes) else {
-            // Not strict JSON: never rewritten. A submission gets ERRORS.txt beside it.
-            if looksSubmitted(read.bytes) {
-                let check = SubmissionValidator.check(read.bytes, expected: expected, files: nil)
-                try writeErrorsFile(check.errors, in: folder)
-                emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
-                           reason: check.errors.first?.message ?? "page.json is not valid JSON"))
+        // Only the status is needed before the check, which parses the page again:
+        // one parsed tree of a large page in memory at a time, not two.
+        let statusName: String?
+        do {
+            guard let node = try? StrictJSON.parse(read.bytes) else {
+                // Not strict JSON: never rewritten. A submission gets ERRORS.txt beside it.
+                if looksSubmitted(read.bytes) {
+                    let check = SubmissionValidator.check(read.bytes, expected: expected, files: nil)
+                    try writeErrorsFile(check.errors, in: folder)
+                    emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
+                               reason: check.errors.first?.message ?? "page.json is not valid JSON"))
+                }
+                return
             }
-            return
+            guard let statusNode = node["status"] else { return }
+            statusName = statusNode.value.stringValue
         }
-        guard let statusNode = node["status"] else { return }
-        let statusName = statusNode.value.stringValue
         try restoreMissingImages(id, in: folder, place: place, project: project)
         // Open and rejected pages are being labeled; any other status (a typo like
         // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
@@ -239,6 +244,7 @@ extension Engine {
         let files = try PageFolder.files(root.folder(folder))
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
+        guard let node = check.node else { return }  // parsed above: it is strict JSON
         if check.errors.isEmpty, let manifest = try? PageManifest(json: node.value) {
             try accept(manifest, validated: read, at: folder, place: place, in: project)
             return
