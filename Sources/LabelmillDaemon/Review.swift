@@ -220,18 +220,23 @@ extension Engine {
             return
         }
         let expected = project.copies[id]
-        guard let node = try? StrictJSON.parse(read.bytes) else {
-            // Not strict JSON: never rewritten. A submission gets ERRORS.txt beside it.
-            if looksSubmitted(read.bytes) {
-                let check = SubmissionValidator.check(read.bytes, expected: expected, files: nil)
-                try writeErrorsFile(check.errors, in: folder)
-                emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
-                           reason: check.errors.first?.message ?? "page.json is not valid JSON"))
+        // Only the status is needed before the check, which parses the page again:
+        // one parsed tree of a large page in memory at a time, not two.
+        let statusName: String?
+        do {
+            guard let node = try? StrictJSON.parse(read.bytes) else {
+                // Not strict JSON: never rewritten. A submission gets ERRORS.txt beside it.
+                if looksSubmitted(read.bytes) {
+                    let check = SubmissionValidator.check(read.bytes, expected: expected, files: nil)
+                    try writeErrorsFile(check.errors, in: folder)
+                    emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
+                               reason: check.errors.first?.message ?? "page.json is not valid JSON"))
+                }
+                return
             }
-            return
+            guard let statusNode = node["status"] else { return }
+            statusName = statusNode.value.stringValue
         }
-        guard let statusNode = node["status"] else { return }
-        let statusName = statusNode.value.stringValue
         try restoreMissingImages(id, in: folder, place: place, project: project)
         // Open and rejected pages are being labeled; any other status (a typo like
         // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
@@ -239,6 +244,7 @@ extension Engine {
         let files = try PageFolder.files(root.folder(folder))
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
+        guard let node = check.node else { return }  // parsed above: it is strict JSON
         if check.errors.isEmpty, let manifest = try? PageManifest(json: node.value) {
             try accept(manifest, validated: read, at: folder, place: place, in: project)
             return
@@ -338,16 +344,22 @@ extension Engine {
         }
         try root.makeFolders(workspace.outbox(project.name))
         let target = workspace.folder(of: done.page, in: project.name, at: .outbox)
+        // The lines go down before the move: a stop right after it is logged by recovery.
+        let t = now()
+        let lines = [Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName),
+                     Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName)]
+        try plan(lines, check: .done, in: project)
+        var placedNow = true
         do { try root.moveNoReplace(stage, to: target) } catch {
-            // Placed by a run that stopped before recording it: that page stands.
+            // Placed by a run that stopped before recording it (recovery logged it): that page stands.
             guard error.isExists, readManifest(Path.join(target, "page.json"))?.status == .done else { throw error }
             try root.removeTree(stage)
+            placedNow = false
         }
+        // In the outbox: done, whatever the bookkeeping below meets.
+        if placedNow { emit(lines[0], lines[1]) }
         project.handled[folder] = nil
         try finishCopy(done, in: project)
-        let t = now()
-        emit(Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName))
-        emit(Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName))
         project.tally.done += 1
         logger.info("page done", metadata: ["project": "\(project.name)", "page.id": "\(done.page)"])
         // The labeler's folder leaves Watch; anything in it that is not the page is kept in conflicts.
