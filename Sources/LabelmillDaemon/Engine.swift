@@ -22,6 +22,8 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     var projects: [String: ProjectState] = [:]
     /// Files found directly in Inbox/, already reported.
     var strayFiles = Set<String>()
+    /// While a batch of pages is placed, its event lines wait for the batch.
+    var holdingEvents = false
     /// Event lines waiting to be appended, by project.
     var pendingEvents: [String: [String]] = [:]
 
@@ -224,12 +226,15 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         }
     }
 
-    /// Queues an event line; lines are appended once per project per pass.
-    func emit(_ event: Event) {
-        pendingEvents[event.project, default: []].append(JSONWriter.compact(event.json))
+    /// Records event lines: appended at once, right after the change they
+    /// describe (a batch of pages holds its lines until the batch is placed).
+    func emit(_ events: Event...) {
+        for event in events { pendingEvents[event.project, default: []].append(JSONWriter.compact(event.json)) }
+        if !holdingEvents { flushEvents() }
     }
 
-    /// Appends the queued event lines, one write per project.
+    /// Appends the queued event lines, one write per project; then the steps
+    /// they describe need no recovery.
     func flushEvents() {
         for (project, lines) in pendingEvents where !lines.isEmpty {
             do { try EventLog.append(lines, project: project, in: workspace) } catch {
@@ -237,6 +242,10 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                 continue
             }
             pendingEvents[project] = nil
+        }
+        for (name, state) in projects where state.intentsRecorded && pendingEvents[name]?.isEmpty != false {
+            do { try EventIntents(workspace: workspace, project: name, root: root).clear() } catch { continue }
+            state.intentsRecorded = false
         }
     }
 }
@@ -280,6 +289,8 @@ final class ProjectState {
     /// What the pages fix (task, tag order, tags used), as last recorded.
     var classes: ClassHistory?
     var waitingForSpace = false
+    /// events.pending holds lines of steps not yet in events.jsonl.
+    var intentsRecorded = false
     /// The daemon's copy of every page it made, by page id.
     var copies: [String: PageManifest] = [:]
     /// SHA-256 of every image paged in this project -> (page, file).

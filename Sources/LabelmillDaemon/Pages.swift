@@ -18,6 +18,7 @@ extension Engine {
         }
         project.nextNumber = highest + 1
         if lines > 2 * pages.count + 1000 { try journal.compact(pages) }
+        try recoverEvents(project)
         try restoreMissingPages(project)
     }
 
@@ -73,13 +74,31 @@ extension Engine {
         for result in onBothCores(built.count, { i in
             Result { () throws(FileSystemError) in try journal.keepImage(rawPath: built[i].rawPath, sha256: built[i].sha256) }
         }) { try result.get() }
+        // The batch's event lines go down before the journal names its pages:
+        // a stop after that point leaves pages that recovery logs.
+        let t = now()
+        var lines: [Event] = []
+        for manifest in made {
+            for image in manifest.images {
+                lines.append(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
+            }
+            lines.append(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
+        }
+        try plan(lines, check: .journaled, in: project)
         try journal.append(made)
+        // From here the pages exist (a stop leaves them to be restored): their lines
+        // are appended once the folders are placed, or if placing fails.
+        pendingEvents[project.name, default: []] += lines.map { JSONWriter.compact($0.json) }
+        holdingEvents = true
+        defer {
+            holdingEvents = false
+            flushEvents()
+        }
         // One flush for the whole batch: from here on the pages can always be
         // restored, so the inbox originals may move into them.
         root.syncFileSystem()
         project.nextNumber = number
         project.removeFirstPending(built.count)
-        let t = now()
         var originals = built.makeIterator()
         var sources: [[String: [UInt8]]] = []
         for manifest in made {
@@ -97,10 +116,6 @@ extension Engine {
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
             project.handled[folder] = try result.get()
-            for image in manifest.images {
-                emit(Event(time: t, kind: .ingested, project: project.name, page: manifest.page, file: image.file, source: image.source))
-            }
-            emit(Event(time: t, kind: .paged, project: project.name, page: manifest.page))
             logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
         if var classes = project.classes, let newest = made.last, classes.tags != newest.tags || classes.task != newest.task {

@@ -344,16 +344,22 @@ extension Engine {
         }
         try root.makeFolders(workspace.outbox(project.name))
         let target = workspace.folder(of: done.page, in: project.name, at: .outbox)
+        // The lines go down before the move: a stop right after it is logged by recovery.
+        let t = now()
+        let lines = [Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName),
+                     Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName)]
+        try plan(lines, check: .done, in: project)
+        var placedNow = true
         do { try root.moveNoReplace(stage, to: target) } catch {
-            // Placed by a run that stopped before recording it: that page stands.
+            // Placed by a run that stopped before recording it (recovery logged it): that page stands.
             guard error.isExists, readManifest(Path.join(target, "page.json"))?.status == .done else { throw error }
             try root.removeTree(stage)
+            placedNow = false
         }
+        // In the outbox: done, whatever the bookkeeping below meets.
+        if placedNow { emit(lines[0], lines[1]) }
         project.handled[folder] = nil
         try finishCopy(done, in: project)
-        let t = now()
-        emit(Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName))
-        emit(Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName))
         project.tally.done += 1
         logger.info("page done", metadata: ["project": "\(project.name)", "page.id": "\(done.page)"])
         // The labeler's folder leaves Watch; anything in it that is not the page is kept in conflicts.

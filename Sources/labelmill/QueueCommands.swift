@@ -59,7 +59,11 @@ struct LeaveCommand: ParsableCommand {
     func run() throws {
         let (project, name) = (labeler.project, labeler.name)
         let ws = Workspace(root: workspace.rootPath)
-        _ = loadProject(project, in: ws)
+        // Signing out never waits for project.json to be fixed: the pages only go back to the queue.
+        do { _ = try ProjectRules.load(project, in: ws) } catch {
+            guard FileSystem.exists(ws.settingsFile(project)) else { fail(error.description) }
+            printError("labelmill: warning: \(error.description); signing out anyway")
+        }
         let root: RootedDirectory
         do {
             root = try RootedDirectory.open(ws.root)

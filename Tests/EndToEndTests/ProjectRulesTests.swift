@@ -60,3 +60,17 @@ struct ProjectRulesTests {
         try ws.run("export", "p", "--format", "csv", "--out", ws.path("after"), expect: 1)
     }
 }
+
+extension ProjectRulesTests {
+    @Test("leave still signs out while project.json is refused, and says why")
+    func leaveWhileRefused() throws {
+        let ws = try doneProject()
+        try ws.write("Inbox/p/b.png", PNGFixture.make(width: 6, height: 5, seed: 2))
+        try ws.run("watch", "--once")
+        try ws.run("next", "p", "--as", "ann")
+        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog"], pageSize: 1)
+        let leave = try ws.run("leave", "p", "--as", "ann")
+        #expect(leave.stderr.contains("warning") && leave.stderr.contains("signed out"), "\(leave.stderr)")
+        #expect(ws.queued == ["page-000002"])
+    }
+}

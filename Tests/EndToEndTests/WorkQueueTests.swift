@@ -278,8 +278,8 @@ struct WorkQueueTests {
 
     @Test("Lease expiry: labels kept, SIGNED-OUT.txt; rsync's old file times do not count as idle; deleting the file signs in again")
     func leaseExpiry() throws {
-        // 0.03 minutes = 1.8 s.
-        let ws = try workspace(pages: 2, lease: "0.03")
+        // 0.06 minutes = 3.6 s: room for a slow `watch --once` start on a loaded machine.
+        let ws = try workspace(pages: 2, lease: "0.06")
         let laptop = try TempWorkspace("laptop")
         let mine = laptop.path("ann")
         let remote = ws.path("Watch/p/labelers/ann")
@@ -289,14 +289,14 @@ struct WorkQueueTests {
         // The laptop's clock says the save is an hour old; rsync -a carries that time over.
         let old = Date().addingTimeInterval(-3600)
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: mine + "/page-000001/page.json")
-        usleep(2_000_000)
+        usleep(4_000_000)
         try rsync(mine, remote)
         let pushed = try FileManager.default.attributesOfItem(atPath: remote + "/page-000001/page.json")[.modificationDate] as? Date
         #expect(abs((pushed ?? Date()).timeIntervalSince(old)) < 1)
         try ws.run("watch", "--once")
         #expect(ws.list("Watch/p/labelers/ann") == ["page-000001"], "a push just now is activity, whatever file times it carries")
 
-        usleep(2_000_000)
+        usleep(4_000_000)
         try ws.run("watch", "--once")
         #expect(ws.list("Watch/p/labelers/ann") == ["SIGNED-OUT.txt"])
         let signedOut = try ws.read("Watch/p/labelers/ann/SIGNED-OUT.txt")
