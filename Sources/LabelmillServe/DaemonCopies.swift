@@ -1,5 +1,8 @@
 import LabelmillCore
 import LabelmillFS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon's copy of each page (its journal's last line for the page),
 /// what a PUT is checked against so a labeler cannot change what the daemon
@@ -34,16 +37,18 @@ final class DaemonCopies: Sendable {
             (bytes, read) = again
         }
         let needle = Array("\"page\":\"\(page)\"".utf8)
-        var start = 0
-        var consumed = 0
-        while let end = bytes[start...].firstIndex(of: 10) {
-            let line = bytes[start..<end]
-            if contains(line, needle), let node = try? StrictJSON.parse(Array(line)),
+        // Only whole lines count: a line still being appended is read next time.
+        let consumed = (bytes.lastIndex(of: 10) ?? -1) + 1
+        var from = 0
+        // Jump from match to match instead of walking every line (the journal may be tens of MB).
+        while from < consumed, let hit = firstMatch(bytes, needle, from: from, to: consumed) {
+            let start = (bytes[from..<hit].lastIndex(of: 10) ?? (from - 1)) + 1
+            let end = bytes[hit..<consumed].firstIndex(of: 10) ?? consumed
+            if let node = try? StrictJSON.parse(Array(bytes[start..<end])),
                let manifest = try? PageManifest(json: node.value), manifest.page == page {
                 entry.manifest = manifest
             }
-            start = end + 1
-            consumed = start
+            from = end + 1
         }
         entry.offset += Int64(consumed)
         let updated = entry
@@ -51,14 +56,21 @@ final class DaemonCopies: Sendable {
         return updated.manifest
     }
 
-    private func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count, let first = needle.first else { return false }
-        var i = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while i <= last {
-            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) { return true }
-            i += 1
+    private func firstMatch(_ bytes: [UInt8], _ needle: [UInt8], from: Int, to: Int) -> Int? {
+        guard let first = needle.first, to - from >= needle.count else { return nil }
+        return bytes.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                // memchr finds candidates; memcmp confirms them.
+                var at = from
+                let last = to - n.count
+                while at <= last {
+                    guard let p = memchr(h.baseAddress! + at, Int32(first), last - at + 1) else { return nil }
+                    let i = h.baseAddress!.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(h.baseAddress! + i, n.baseAddress!, n.count) == 0 { return i }
+                    at = i + 1
+                }
+                return nil
+            }
         }
-        return false
     }
 }

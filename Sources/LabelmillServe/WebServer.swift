@@ -28,10 +28,14 @@ public final class WebServer: Sendable {
     let stopping = Guarded<Bool>(false)
     /// Event streams open now, and events sent in all (for tests and logs).
     let streams = Guarded<(open: Int, sent: Int)>((0, 0))
+    /// The facts of each page.json this server wrote last, by file.
+    let lastSaved = Guarded<[String: PageFacts]>([:])
     /// Seconds between looks at held pages, and between keepalive comments.
     let eventInterval: Double
     let keepaliveSeconds: Double
-    /// Whether page.json writes are fsynced (the labeler verbs' default).
+    /// Whether each save is fsynced. Off by default: a save is still an atomic
+    /// rename (old or new text, never a mix), as the daemon's own page moves are,
+    /// and a drag saves many times a minute; on a shared disk one fsync can take a second.
     let durableWrites: Bool
     let now: @Sendable () -> Double
 
@@ -40,7 +44,7 @@ public final class WebServer: Sendable {
     public static let bodyLimit = StrictJSON.maxBytes
 
     public init(configuration: ServeConfiguration, assets: WebAssets = WebAssets(), logger: Logger,
-                eventInterval: Double = 0.5, keepaliveSeconds: Double = 15, durableWrites: Bool = true,
+                eventInterval: Double = 0.5, keepaliveSeconds: Double = 15, durableWrites: Bool = false,
                 now: @escaping @Sendable () -> Double = WebServer.wallClock) {
         self.configuration = configuration
         self.assets = assets
@@ -310,24 +314,46 @@ public final class WebServer: Sendable {
         guard pages.isHeld(page) else { throw notHeld }
         let body = try await BodyLimit.collect(request, limit: Self.bodyLimit)
         let current = try pages.read(page, missing: notHeld)
-        guard PageTag.of(current) == tag else { throw Self.conflict }
-        try Self.requireEditable(current, page)
+        let currentTag = PageTag.of(current)
+        guard currentTag == tag else { throw Self.conflict }
+        let facts = savedFacts(pages, page, current, tag: currentTag)
+        try Self.requireEditable(facts, page)
         let check = SubmissionValidator.check(body, expected: copies.manifest(project: pages.project, page: page),
                                               files: nil, labelsRequired: false)
         var errors = check.errors
-        if let node = check.node { errors += Self.savingRules(node, current: current) }
+        if let node = check.node { errors += Self.savingRules(node, assignedTo: facts.assignedTo) }
         if !errors.isEmpty {
             errors.sort { ($0.line, $0.column) < ($1.line, $1.column) }
             throw APIError(.unprocessableContent, "invalid",
                            "page.json was not saved: \(errors.count) error\(errors.count == 1 ? "" : "s")", errors: errors)
         }
         try write(pages, page, expecting: current, body, notHeld: notHeld)
-        return JSONResponse.make(.ok, .object([("etag", .string(PageTag.of(body)))]), headers: [.eTag: PageTag.header(body)])
+        let newTag = PageTag.of(body)
+        if let node = check.node {
+            let saved = PageFacts(tag: newTag, status: node.value["status"]?.stringValue, assignedTo: node.value["assigned_to"])
+            lastSaved.with { $0[pages.file(page)] = saved }
+        }
+        return JSONResponse.make(.ok, .object([("etag", .string(newTag))]), headers: [.eTag: "\"\(newTag)\""])
+    }
+
+    /// What a save checks in the page.json it replaces.
+    struct PageFacts: Sendable {
+        var tag: String
+        var status: String?
+        var assignedTo: JSONValue?
+    }
+
+    /// The facts of page.json as on disk: from the last save when the file is still
+    /// that version (a drag saves many times; each parse of a large page costs), else read.
+    func savedFacts(_ pages: LabelerPages, _ page: String, _ current: [UInt8], tag: String) -> PageFacts {
+        if let known = lastSaved.with({ $0[pages.file(page)] }), known.tag == tag { return known }
+        let value = (try? StrictJSON.parse(current))?.value
+        return PageFacts(tag: tag, status: value?["status"]?.stringValue, assignedTo: value?["assigned_to"])
     }
 
     /// As the verbs: only an open or rejected page is edited (a submitted one waits for the daemon).
-    static func requireEditable(_ current: [UInt8], _ page: String) throws(APIError) {
-        guard let status = (try? StrictJSON.parse(current))?.value["status"]?.stringValue else { return }
+    static func requireEditable(_ facts: PageFacts, _ page: String) throws(APIError) {
+        guard let status = facts.status else { return }
         guard status == PageStatus.open.rawValue || status == PageStatus.rejected.rawValue else {
             throw APIError(.conflict, "not-open", "page \(page) is \(status); only open or rejected pages can be edited")
         }
@@ -337,13 +363,12 @@ public final class WebServer: Sendable {
 
     /// What a save may not do that a submission's checks allow: hand the page in or
     /// mark it done (Submit does that), or give it to someone else.
-    static func savingRules(_ node: JSONNode, current: [UInt8]) -> [PageError] {
+    static func savingRules(_ node: JSONNode, assignedTo before: JSONValue?) -> [PageError] {
         var errors: [PageError] = []
         if let status = node["status"], case .string(let s) = status.kind, s != PageStatus.open.rawValue, s != PageStatus.rejected.rawValue {
             errors.append(PageError(line: status.position.line, column: status.position.column, pointer: "/status",
                                     message: "\"status\" must stay \"open\" or \"rejected\" while the page is edited; use Submit to hand it in"))
         }
-        let before = (try? StrictJSON.parse(current))?.value["assigned_to"]
         if node.value["assigned_to"] != before {
             let at = node["assigned_to"]?.position ?? node.position
             errors.append(PageError(line: at.line, column: at.column, pointer: "/assigned_to",

@@ -49,14 +49,17 @@ struct WebOptions: ParsableArguments {
     @Option(name: .customLong("host-name"), help: ArgumentHelp("Another name the page is reached by (DNS name or proxy), accepted in the Host header; repeatable.", valueName: "name"))
     var hostNames: [String] = []
 
+    @Flag(name: .customLong("sync-saves"), help: "fsync page.json on every save from the page (slower on a busy disk; saves are atomic either way).")
+    var syncSaves = false
+
     /// The server, after refusing a non-loopback address without tokens.
     func server(workspace: Workspace, logger: Logger) -> WebServer {
-        webServer(workspace: workspace, logger: logger, address: listen, hostNames: hostNames)
+        webServer(workspace: workspace, logger: logger, address: listen, hostNames: hostNames, syncSaves: syncSaves)
     }
 }
 
 /// The web page's server, after refusing a non-loopback address without tokens.
-func webServer(workspace: Workspace, logger: Logger, address: ListenAddress, hostNames: [String]) -> WebServer {
+func webServer(workspace: Workspace, logger: Logger, address: ListenAddress, hostNames: [String], syncSaves: Bool) -> WebServer {
         guard FileSystem.isDirectory(workspace.root) else {
             fail("the workspace root \(workspace.root) is not a folder; pass --root DIR or set LABELMILL_ROOT")
         }
@@ -68,7 +71,7 @@ func webServer(workspace: Workspace, logger: Logger, address: ListenAddress, hos
             fail("\(ServeConfiguration.authority(address.host, address.port)) is not a loopback address: make a sign-in link first with `labelmill token add NAME` (sign-in by name is for 127.0.0.1 only)")
         }
     }
-    return WebServer(configuration: configuration, logger: logger)
+    return WebServer(configuration: configuration, logger: logger, durableWrites: syncSaves)
 }
 
 /// Says where to point the browser, on stderr, once the port is bound.

@@ -33,6 +33,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .customLong("host-name"), help: ArgumentHelp("With --serve: another name the page is reached by, accepted in the Host header; repeatable.", valueName: "name"))
     var hostNames: [String] = []
 
+    @Flag(name: .customLong("sync-saves"), help: "With --serve: fsync page.json on every save from the page (slower on a busy disk; saves are atomic either way).")
+    var syncSaves = false
+
     /// `--serve` with no address after it means the default address.
     static func expandingServe(_ arguments: [String]) -> [String] {
         var out: [String] = []
@@ -104,7 +107,7 @@ struct WatchCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let serve {
             // The daemon and the web page in one process: a SIGTERM stops both gracefully.
-            let server = webServer(workspace: ws, logger: logger, address: serve, hostNames: hostNames)
+            let server = webServer(workspace: ws, logger: logger, address: serve, hostNames: hostNames, syncSaves: syncSaves)
             services.append(.init(service: server.application(onRunning: announce)))
         }
         let group = ServiceGroup(configuration: .init(

@@ -162,6 +162,29 @@ import Testing
         }
     }
 
+    /// The daemon's copy is read again after the journal grows: a new revision is what a save must keep.
+    @Test func aLaterRevisionInTheJournalIsTheOneChecked() async throws {
+        let f = try ServeFixture(pages: 1)
+        try await f.test { web in
+            let (cookie, _) = try await web.signInAndTake("ann")
+            let first = try await web.request(.get, page, cookie: cookie)
+            let put = try await web.request(.put, page, cookie: cookie, headers: [.ifMatch: "\"\(first.etag!)\""], body: first.bytes)
+            #expect(put.status == .ok)
+            // The page changes hands twice (revision + 2), each move appended to the journal.
+            #expect(try await web.request(.post, "/api/projects/p/leave", cookie: cookie).status == .ok)
+            #expect(try await web.signInAndTake("ann").pages == ["page-000001"])
+            let second = try await web.request(.get, page, cookie: cookie)
+            let revision = try #require(try second.json["revision"]?.numberValue)
+            #expect(revision == (try first.json["revision"]?.numberValue ?? 0) + 2)
+            // The old text (old revision) is refused now, the new one saved.
+            let stale = try await web.request(.put, page, cookie: cookie, headers: [.ifMatch: "\"\(second.etag!)\""], body: first.bytes)
+            #expect(stale.status == .unprocessableContent)
+            #expect(try stale.json["errors"]?.arrayValue?.contains { $0["pointer"]?.stringValue == "/revision" } == true)
+            let fresh = try await web.request(.put, page, cookie: cookie, headers: [.ifMatch: "\"\(second.etag!)\""], body: second.bytes)
+            #expect(fresh.status == .ok)
+        }
+    }
+
     @Test func submitRefusesAnIncompletePageThenHandsInACompleteOne() async throws {
         let f = try ServeFixture()
         try await f.test { web in
