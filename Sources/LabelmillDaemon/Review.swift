@@ -334,7 +334,7 @@ extension Engine {
         let stage = Path.join(workspace.staging, "\(project.name).\(done.page).done")
         try root.removeTree(stage)
         try root.makeFolders(stage)
-        for image in done.images { try journal.placeImage(image, from: folder, at: Path.join(stage, image.file)) }
+        for image in done.images { try journal.placeImage(image, from: folder, at: Path.join(stage, image.file), finished: true) }
         try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(done.json))
         guard root.isUnchanged(Path.join(folder, "page.json"), since: validated) else {
             try root.removeTree(stage)

@@ -107,15 +107,28 @@ public struct PageJournal: Sendable {
     /// labeler's inode: a hard link of the kept image when it is the very file
     /// the page folder holds (whose hash was checked) or its hash still
     /// matches; otherwise a new file with the page folder's bytes, hashed again.
-    public func placeImage(_ image: PageImage, from folder: String, at target: String) throws(FileSystemError) {
+    /// `finished` (the outbox): a kept image with a link the daemon did not
+    /// make (a labeler's `ln`) is copied to a new file instead, so no other
+    /// name can change the finished image.
+    public func placeImage(_ image: PageImage, from folder: String, at target: String, finished: Bool = false) throws(FileSystemError) {
         let root = try rooted()
         let kept = self.image(image.sha256)
         let inPage = Path.join(folder, image.file)
         if let keptStatus = root.status(kept), keptStatus.kind == .regular {
             let same = root.status(inPage).map { $0.inode == keptStatus.inode && $0.device == keptStatus.device } ?? false
-            if same || (try? root.read(kept).bytes).map(Hashing.sha256) == image.sha256 {
-                try root.link(kept, to: target)
-                return
+            let keptBytes = same ? nil : try? root.read(kept).bytes
+            if same || keptBytes.map(Hashing.sha256) == image.sha256 {
+                guard finished, keptStatus.links > (same ? 2 : 1) else {
+                    try root.link(kept, to: target)
+                    return
+                }
+                var bytes = keptBytes ?? []
+                if keptBytes == nil { bytes = try root.read(kept).bytes }
+                if Hashing.sha256(bytes) == image.sha256 {
+                    try root.writeNew(target, bytes)
+                    try root.makeReadOnly(target)
+                    return
+                }
             }
         }
         let read = try root.read(inPage)

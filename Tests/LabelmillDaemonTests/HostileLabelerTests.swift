@@ -118,6 +118,20 @@ struct HostileLabelerTests {
         #expect(try f.bytes(done) == original)
     }
 
+    @Test("3: a hard link the labeler made to the page's image (same inode as the daemon's copy) does not reach the outbox")
+    func labelersLinkToPageImage() throws {
+        let f = try DaemonFixture(pages: 1)
+        let folder = try f.annHoldsPage()
+        let outside = try OutsideFolder()
+        let own = outside.path + "/mine.png"
+        #expect(link(folder + "/circle-1.png", own) == 0)
+        try f.label(folder, status: "submitted")
+        f.engine.pass(once: true)
+        let outboxImage = try #require(FileSystem.status(f.page("page-000001", .outbox) + "/circle-1.png"))
+        #expect(outboxImage.inode != FileSystem.status(own)?.inode)
+        #expect(outboxImage.links == 1)
+    }
+
     @Test("4: a newer save made while a submission is checked is never overwritten (accept path)")
     func newerSaveDuringAccept() throws {
         let f = try DaemonFixture(pages: 1)
