@@ -217,7 +217,12 @@ def main():
             driver.quit()
         if proc:
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                print("labelmill did not stop within 30 s of SIGTERM; killed", file=sys.stderr)
+                proc.kill()
+                proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

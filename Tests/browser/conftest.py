@@ -208,14 +208,23 @@ def workspace(tmp_path):
 
 
 @pytest.fixture
-def driver():
+def driver(tmp_path):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1400,900", "--force-device-scale-factor=1", "--hide-scrollbars",
-                "--disable-background-timer-throttling", "--disable-renderer-backgrounding"):
+                "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(arg)
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # On a busy machine chromium can miss chromedriver's start-up deadline; a second try is not a flake hidden.
+    for attempt in range(3):
+        try:
+            d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+            break
+        except Exception:  # SessionNotCreatedException: DevToolsActivePort not written in time
+            if attempt == 2:
+                raise
+            time.sleep(1)
     d.set_page_load_timeout(30)
     yield d
     d.quit()
