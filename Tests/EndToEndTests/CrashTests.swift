@@ -21,23 +21,14 @@ struct CrashTests {
                 let data = PNGFixture.make(width: 6 + Int(seed % 9), height: 5 + Int(round % 7), seed: seed)
                 let name = "r\(round)-\(i).png"
                 let dir = round % 2 == 0 ? "Inbox/p" : "Inbox/p/batch\(round % 5)"
-                try ws.write("\(dir)/.\(name).tmp", data)
-                try FileManager.default.moveItem(atPath: ws.path("\(dir)/.\(name).tmp"), toPath: ws.path("\(dir)/\(name)"))
+                try ws.dropFinished("\(dir)/\(name)", data)
                 dropped[sha256(data)] = "\(dir)/\(name)"
             }
             // Labelers submit some open pages.
             for page in ws.queued.shuffled(using: &generator).prefix(2) {
-                try? submit(ws, "Watch/p/queue/\(page)")
+                try? ws.submitEveryImage(tagged: "A", in: "Watch/p/queue/\(page)")
             }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Binary.path)
-            p.arguments = round % 3 == 0 ? ["watch", "--once", "--root", ws.root] : ["watch", "--root", ws.root, "--poll", "0.02", "--settle", "0"]
-            p.standardError = FileHandle.nullDevice
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 5_000...250_000, using: &generator))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            try ws.startDaemonThenKillNine(round: round, pauseMicroseconds: 5_000...250_000, using: &generator)
         }
         // A last clean run finishes whatever the kills interrupted.
         try ws.run("watch", "--once")
@@ -66,17 +57,6 @@ struct CrashTests {
             #expect(listed == Set(ws.list(folder).filter { $0.hasSuffix(".png") }), "\(folder)")
         }
         #expect(ws.list("Outbox/p").contains { $0.hasPrefix("page-") })
-    }
-
-    func submit(_ ws: TempWorkspace, _ folder: String) throws {
-        var page = try ws.pageJSON(folder)
-        guard case .array(var images) = page["images"] else { return }
-        for i in images.indices { images[i].setMember("tags", .array([.string("A")])) }
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
-        // As an editor saves: a temp file renamed over page.json.
-        try ws.write(folder + "/.page.json.swp.tmp", JSONWriter.pretty(page))
-        _ = rename(ws.path(folder + "/.page.json.swp.tmp"), ws.path(folder + "/page.json"))
     }
 }
 

@@ -16,23 +16,14 @@ struct EventLogCrashTests {
                 seed &+= 1
                 let data = PNGFixture.make(width: 6 + Int(seed % 13), height: 5 + Int(round % 7), seed: seed)
                 let name = "r\(round)-\(i).png"
-                try ws.write("Inbox/p/.\(name).tmp", data)
-                try FileManager.default.moveItem(atPath: ws.path("Inbox/p/.\(name).tmp"), toPath: ws.path("Inbox/p/\(name)"))
+                try ws.dropFinished("Inbox/p/\(name)", data)
             }
-            for page in ws.queued.shuffled(using: &generator).prefix(3) { try? submit(ws, "Watch/p/queue/\(page)") }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Binary.path)
-            p.arguments = round % 3 == 0 ? ["watch", "--once", "--root", ws.root] : ["watch", "--root", ws.root, "--poll", "0.02", "--settle", "0"]
-            p.standardError = FileHandle.nullDevice
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 5_000...200_000, using: &generator))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            for page in ws.queued.shuffled(using: &generator).prefix(3) { try? ws.submitEveryImage(tagged: "A", in: "Watch/p/queue/\(page)") }
+            try ws.startDaemonThenKillNine(round: round, pauseMicroseconds: 5_000...200_000, using: &generator)
         }
         // Clean runs finish what the kills cut off (and accept at least one page on a slow machine).
         try ws.run("watch", "--once")
-        for page in ws.queued.prefix(2) { try submit(ws, "Watch/p/queue/\(page)") }
+        for page in ws.queued.prefix(2) { try ws.submitEveryImage(tagged: "A", in: "Watch/p/queue/\(page)") }
         try ws.run("watch", "--once")
 
         let events = try ws.read("Outbox/p/events.jsonl").split(separator: "\n").map { try StrictJSON.parse(Array($0.utf8)).value }
@@ -57,15 +48,5 @@ struct EventLogCrashTests {
         let everywhere = Set((queued + done).map(\.1))
         #expect(Set(count["paged"]?.keys.map { $0 } ?? []) == everywhere)
         #expect(Set(count["done"]?.keys.map { $0 } ?? []) == Set(done.map(\.1)))
-    }
-
-    func submit(_ ws: TempWorkspace, _ folder: String) throws {
-        var page = try ws.pageJSON(folder)
-        guard case .array(var images) = page["images"] else { return }
-        for i in images.indices { images[i].setMember("tags", .array([.string("A")])) }
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
-        try ws.write(folder + "/.page.json.swp.tmp", JSONWriter.pretty(page))
-        _ = rename(ws.path(folder + "/.page.json.swp.tmp"), ws.path(folder + "/page.json"))
     }
 }

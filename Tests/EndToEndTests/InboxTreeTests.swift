@@ -67,19 +67,11 @@ struct InboxTreeTests {
     func inotifyKeepsWorking() throws {
         let ws = try workspace()
         try chain(ws.path("Inbox/p"), name: String(repeating: "n", count: 250), levels: 18, file: "long.png", PNGFixture.make(width: 5, height: 5, seed: 6))
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--settle", "0.2"]
-        let err = Pipe()
-        daemon.standardError = err
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        #expect(eventually { ws.list("Outbox/p/rejected").contains("long.png") })
+        let daemon = try WatchDaemon(ws)
+        #expect(eventually(within: 20) { ws.list("Outbox/p/rejected").contains("long.png") })
         try ws.write("Inbox/p/new.png", PNGFixture.make(width: 7, height: 7, seed: 7))
-        #expect(eventually { ws.queued == ["page-000001"] })
-        daemon.terminate()
-        daemon.waitUntilExit()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(eventually(within: 20) { ws.queued == ["page-000001"] })
+        let log = daemon.stop()
         #expect(log.contains("mode=inotify"), "\(log)")
         #expect(!log.contains("scanning every 2 seconds"))
     }
@@ -108,14 +100,5 @@ struct InboxTreeTests {
         #expect(outerRun.stderr.contains("\(nested) is another labelmill root"), "\(outerRun.stderr)")
         #expect(!second.exists("Outbox/p/rejected"))
         #expect(FileManager.default.fileExists(atPath: nested + "/Inbox/q/project.json"))
-    }
-
-    func eventually(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
     }
 }

@@ -8,10 +8,7 @@ import Testing
 struct ProjectRulesTests {
     /// One page done with tag Cat, exported once.
     func doneProject() throws -> TempWorkspace {
-        let ws = try TempWorkspace("rules")
-        try ws.project("p", task: "multi-class", tags: ["Dog", "Cat"], pageSize: 1)
-        try ws.write("Inbox/p/a.png", PNGFixture.make(width: 5, height: 5, seed: 1))
-        try ws.run("watch", "--once")
+        let ws = try TempWorkspace.withOneImagePages("rules", tags: ["Dog", "Cat"], images: [("a.png", PNGFixture.make(width: 5, height: 5, seed: 1))])
         try ws.run("tag", "page-000001", "--all", "--tag", "Cat")
         try ws.run("submit", "page-000001")
         try ws.run("watch", "--once")
@@ -21,10 +18,16 @@ struct ProjectRulesTests {
         return ws
     }
 
+    /// The done project, then its project.json rewritten by the owner with `task` and `tags`.
+    func doneProject(editedTo task: String, tags: [String]) throws -> TempWorkspace {
+        let ws = try doneProject()
+        try ws.project("p", task: task, tags: tags, pageSize: 1)
+        return ws
+    }
+
     @Test("Reordering a used tag: status shows the problem, export and next refuse with the reason")
     func reorderedTags() throws {
-        let ws = try doneProject()
-        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog"], pageSize: 1)
+        let ws = try doneProject(editedTo: "multi-class", tags: ["Cat", "Dog"])
         let status = try ws.run("status", "p")
         #expect(status.stdout.contains("problem:"), "\(status.stdout)")
         #expect(status.stdout.contains("\"Cat\""), "\(status.stdout)")
@@ -43,8 +46,7 @@ struct ProjectRulesTests {
 
     @Test("Changing the task of a used project is refused by watch, status and export")
     func changedTask() throws {
-        let ws = try doneProject()
-        try ws.project("p", task: "multi-label", tags: ["Dog", "Cat"], pageSize: 1)
+        let ws = try doneProject(editedTo: "multi-label", tags: ["Dog", "Cat"])
         let watch = try ws.run("watch", "--once")
         #expect(watch.stderr.contains("\"task\""), "\(watch.stderr)")
         #expect(try ws.run("status", "p").stdout.contains("pages were made as \"multi-class\""))

@@ -180,3 +180,82 @@ enum PNGFixture {
         return c ^ 0xFFFFFFFF
     }
 }
+
+extension TempWorkspace {
+    /// Drops a finished file into the workspace as a copier does: written aside under a hidden name, renamed in.
+    func dropFinished(_ relative: String, _ data: Data) throws {
+        let hidden = (relative as NSString).deletingLastPathComponent + "/." + (relative as NSString).lastPathComponent + ".tmp"
+        try write(hidden, data)
+        try FileManager.default.moveItem(atPath: path(hidden), toPath: path(relative))
+    }
+
+    /// Tags every image of a page with `tag` and marks it submitted, saved as an editor
+    /// does: a temp file renamed over page.json. A page without images is left as it is.
+    func submitEveryImage(tagged tag: String, in folder: String) throws {
+        var page = try pageJSON(folder)
+        guard case .array(var images) = page["images"] else { return }
+        for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
+        page.setMember("images", .array(images))
+        page.setMember("status", .string("submitted"))
+        try write(folder + "/.page.json.swp.tmp", JSONWriter.pretty(page))
+        _ = rename(path(folder + "/.page.json.swp.tmp"), path(folder + "/page.json"))
+    }
+
+    /// Starts the daemon (a single pass every third round, polling otherwise) and kills it
+    /// with SIGKILL after a random pause, so it dies at a random moment of its work.
+    func startDaemonThenKillNine(round: Int, pauseMicroseconds: ClosedRange<UInt32>, using generator: inout SystemRandomNumberGenerator) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binary.path)
+        p.arguments = round % 3 == 0 ? ["watch", "--once", "--root", root] : ["watch", "--root", root, "--poll", "0.02", "--settle", "0"]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        usleep(UInt32.random(in: pauseMicroseconds, using: &generator))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+}
+
+/// `labelmill watch --settle 0.2` running on a workspace under inotify, its stderr kept;
+/// terminated when released, so a failed test leaves no daemon behind.
+final class WatchDaemon {
+    let process = Process()
+    private let errors = Pipe()
+
+    init(_ ws: TempWorkspace) throws {
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = ["watch", "--root", ws.root, "--settle", "0.2"]
+        process.standardError = errors
+        try process.run()
+    }
+
+    deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+
+    /// Sends SIGTERM, waits for the daemon to exit and returns all it wrote to stderr.
+    func stop() -> String {
+        process.terminate()
+        process.waitUntilExit()
+        return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+}
+
+/// Waits up to `seconds` for a condition, checking every 50 ms: real time, so callers give generous timeouts.
+func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(50_000)
+    }
+    return condition()
+}
+
+extension TempWorkspace {
+    /// A workspace with a multi-class project "p" of one-image pages, its images paged by one daemon pass.
+    static func withOneImagePages(_ label: String, tags: [String], images: [(name: String, png: Data)]) throws -> TempWorkspace {
+        let ws = try TempWorkspace(label)
+        try ws.project("p", task: "multi-class", tags: tags, pageSize: 1)
+        for image in images { try ws.write("Inbox/p/\(image.name)", image.png) }
+        try ws.run("watch", "--once")
+        return ws
+    }
+}

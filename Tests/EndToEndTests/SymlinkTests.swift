@@ -8,11 +8,9 @@ import Testing
 struct SymlinkTests {
     /// A project with two one-image pages in the queue.
     func workspace() throws -> TempWorkspace {
-        let ws = try TempWorkspace("links")
-        try ws.project("p", task: "multi-class", tags: ["Cat", "Dog"], pageSize: 1)
-        try ws.write("Inbox/p/a.png", PNGFixture.make(width: 6, height: 5, seed: 1))
-        try ws.write("Inbox/p/b.png", PNGFixture.make(width: 7, height: 5, seed: 2))
-        try ws.run("watch", "--once")
+        let ws = try TempWorkspace.withOneImagePages("links", tags: ["Cat", "Dog"], images: [
+            ("a.png", PNGFixture.make(width: 6, height: 5, seed: 1)), ("b.png", PNGFixture.make(width: 7, height: 5, seed: 2)),
+        ])
         #expect(ws.queued.count == 2)
         return ws
     }

@@ -4,38 +4,22 @@ import Testing
 
 @Suite("The daemon under inotify: real time, real events")
 struct WatchModeTests {
-    /// Waits up to `seconds` for a condition, checking every 50 ms.
-    func eventually(_ seconds: Double = 15, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     @Test("Drop, page, sign in, submit, done; SIGTERM stops the daemon cleanly")
     func fullCycleWithInotify() throws {
         let ws = try TempWorkspace("watch")
         try ws.project("p", task: "multi-label", tags: ["Cat", "Dog"], pageSize: 2, extra: ", \"flush_seconds\": 0.3")
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--settle", "0.2"]
-        let errPipe = Pipe()
-        daemon.standardError = errPipe
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        #expect(eventually { ws.exists("Watch/page.schema.json") })
+        let daemon = try WatchDaemon(ws)
+        #expect(eventually(within: 15) { ws.exists("Watch/page.schema.json") })
 
         // A file still being written (growing) is not taken until it settles.
         try ws.write("Inbox/p/new/a.png", PNGFixture.make(width: 9, height: 9, seed: 1))
-        #expect(eventually { ws.queued == ["page-000001"] })   // partial page flushed after 0.3 s of quiet
+        #expect(eventually(within: 15) { ws.queued == ["page-000001"] })   // partial page flushed after 0.3 s of quiet
         let page = try ws.pageJSON("Watch/p/queue/page-000001")
         #expect(page["images"]?.arrayValue?.first?["source"]?.stringValue == "new/a.png")
 
         // A labeler signs in by creating a folder.
         try FileManager.default.createDirectory(atPath: ws.path("Watch/p/labelers/ann"), withIntermediateDirectories: true)
-        #expect(eventually { ws.list("Watch/p/labelers/ann").contains("page-000001") })
+        #expect(eventually(within: 15) { ws.list("Watch/p/labelers/ann").contains("page-000001") })
         let held = "Watch/p/labelers/ann/page-000001"
         var labeled = try ws.pageJSON(held)
         #expect(labeled["assigned_to"]?.stringValue == "ann")
@@ -45,16 +29,14 @@ struct WatchModeTests {
         labeled.setMember("images", .array(images))
         try ws.write(held + "/page.json", JSONWriter.pretty(labeled))
         try ws.run("submit", ws.path(held))
-        #expect(eventually { ws.exists("Outbox/p/page-000001/page.json") })
+        #expect(eventually(within: 15) { ws.exists("Outbox/p/page-000001/page.json") })
         #expect(try ws.pageJSON("Outbox/p/page-000001")["assigned_to"]?.stringValue == "ann")
         // With the queue empty, the labeler's folder says so.
-        #expect(eventually { ws.exists("Watch/p/labelers/ann/NO-MORE-PAGES.txt") })
+        #expect(eventually(within: 15) { ws.exists("Watch/p/labelers/ann/NO-MORE-PAGES.txt") })
 
-        daemon.terminate()
-        daemon.waitUntilExit()
-        #expect(daemon.terminationReason == .exit)
-        #expect(daemon.terminationStatus == 0)
-        let log = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = daemon.stop()
+        #expect(daemon.process.terminationReason == .exit)
+        #expect(daemon.process.terminationStatus == 0)
         #expect(log.contains("page done"))
     }
 }

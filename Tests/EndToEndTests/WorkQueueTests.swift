@@ -560,13 +560,7 @@ struct StatusThroughputTests {
         try ws.run("next", "p", "--as", "ann")
         try ws.run("next", "p", "--as", "bob")
         for folder in ["ann/page-000001", "ann/page-000002", "bob/page-000003"] {
-            let path = "Watch/p/labelers/\(folder)"
-            var page = try ws.pageJSON(path)
-            guard case .array(var images) = page["images"] else { return }
-            images[0].setMember("tags", .array([.string("Dog")]))
-            page.setMember("images", .array(images))
-            page.setMember("status", .string("submitted"))
-            try ws.write(path + "/page.json", JSONWriter.pretty(page))
+            try ws.submitEveryImage(tagged: "Dog", in: "Watch/p/labelers/\(folder)")
         }
         try ws.run("watch", "--once")
         // A page ann finished two days ago.

@@ -33,6 +33,20 @@ extension DaemonFixture {
 
     func bytes(_ path: String) throws -> [UInt8] { try FileSystem.read(path).bytes }
 
+    /// Submits the held page tagged `tag`; while one pass checks it the labeler saves a newer
+    /// open version (tag square), once. Returns the bytes of that newer page.json.
+    func passWithNewerSaveDuringCheck(_ folder: String, submittedTag tag: String) throws -> [UInt8] {
+        try label(folder, tag: tag, status: "submitted")
+        var newer: [UInt8] = []
+        engine.afterCheck = { [unowned self] checked in
+            guard newer.isEmpty else { return }
+            try? self.label(checked, tag: "square", status: "open")
+            newer = (try? self.bytes(checked + "/page.json")) ?? []
+        }
+        engine.pass(once: true)
+        return newer
+    }
+
     /// Every entry of every folder set aside in conflicts, as "FOLDER/NAME" with the stamp left out.
     var conflictEntries: [String] {
         conflicts.flatMap { folder in list(workspace.conflicts("p") + "/" + folder) }.sorted()
@@ -136,14 +150,7 @@ struct HostileLabelerTests {
     func newerSaveDuringAccept() throws {
         let f = try DaemonFixture(pages: 1)
         let folder = try f.annHoldsPage()
-        try f.label(folder, tag: "circle", status: "submitted")
-        var newer: [UInt8] = []
-        f.engine.afterCheck = { checked in
-            guard newer.isEmpty else { return }
-            try? f.label(checked, tag: "square", status: "open")
-            newer = (try? f.bytes(checked + "/page.json")) ?? []
-        }
-        f.engine.pass(once: true)
+        let newer = try f.passWithNewerSaveDuringCheck(folder, submittedTag: "circle")
         #expect(!newer.isEmpty)
         #expect(!FileSystem.exists(f.page("page-000001", .outbox)), "the newer save is open: not accepted")
         #expect(try f.bytes(folder + "/page.json") == newer)
@@ -153,14 +160,7 @@ struct HostileLabelerTests {
     func newerSaveDuringRejection() throws {
         let f = try DaemonFixture(pages: 1)
         let folder = try f.annHoldsPage()
-        try f.label(folder, tag: "no-such-tag", status: "submitted")
-        var newer: [UInt8] = []
-        f.engine.afterCheck = { checked in
-            guard newer.isEmpty else { return }
-            try? f.label(checked, tag: "square", status: "open")
-            newer = (try? f.bytes(checked + "/page.json")) ?? []
-        }
-        f.engine.pass(once: true)
+        let newer = try f.passWithNewerSaveDuringCheck(folder, submittedTag: "no-such-tag")
         #expect(!newer.isEmpty)
         #expect(try f.bytes(folder + "/page.json") == newer)
     }
