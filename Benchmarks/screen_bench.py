@@ -149,7 +149,14 @@ def main():
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
                   "--force-device-scale-factor=1", "--disable-background-timer-throttling"):
             options.add_argument(a)
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        for attempt in range(3):  # chromium can miss chromedriver's start-up deadline on a busy machine
+            try:
+                driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         wait = WebDriverWait(driver, 60, poll_frequency=0.02)
         driver.get(base + "/")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-lm-signin]"))[0].send_keys("bench" + Keys.ENTER)
