@@ -241,7 +241,7 @@ extension Engine {
         // Open and rejected pages are being labeled; any other status (a typo like
         // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
         guard statusName != PageStatus.open.rawValue && statusName != PageStatus.rejected.rawValue else { return }
-        let files = try PageFolder.files(root.folder(folder))
+        let files = try PageFolder.files(folder, in: root)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
         guard let node = check.node else { return }  // parsed above: it is strict JSON

@@ -14,8 +14,8 @@ struct PageTarget {
 /// page id looked up in the workspace's Watch folder.
 enum PageArgument {
     static func folder(for argument: String, workspace: Workspace) -> PageTarget {
-        if FileSystem.isDirectory(argument) { return open(argument, in: workspace) }
-        if Path.name(argument) == "page.json", FileSystem.status(argument) != nil {
+        if LocalPaths.isDirectory(argument) { return open(argument, in: workspace) }
+        if Path.name(argument) == "page.json", LocalPaths.status(argument) != nil {
             return open(Path.parent(argument), in: workspace)
         }
         if PageID.number(argument) != nil {

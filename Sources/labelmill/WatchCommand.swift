@@ -58,10 +58,10 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(label: "labelmill.watch", verbose: verbose)
         let ws = Workspace(root: workspace.rootPath)
-        switch FileSystem.status(ws.root)?.kind {
+        switch LocalPaths.status(ws.root)?.kind {
         case .directory: break
         case .symlink:
-            let target = FileSystem.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
+            let target = LocalPaths.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
             fail("the workspace root \(ws.root) is a symbolic link; the daemon never follows links\(target)")
         case nil: fail("the workspace root \(ws.root) does not exist; create it or pass --root DIR (or set LABELMILL_ROOT)")
         default: fail("the workspace root \(ws.root) is a file, not a folder; pass --root DIR or set LABELMILL_ROOT")
