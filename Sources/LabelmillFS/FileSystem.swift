@@ -126,7 +126,7 @@ extension String {
 
 /// One entry met by `FileSystem.visitTree`, as lstat saw it.
 public struct TreeEntry: Sendable {
-    /// The path as handed to `visitTree`, then `/` and the entry's path below it.
+    /// The path as handed to `visitTree`, then `/` (none after "") and the entry's path below it.
     public var path: [UInt8]
     /// The entry's path below the folder walked.
     public var relative: [UInt8]

@@ -155,7 +155,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
             let fd = dirfd(frame.dir)
             var st = stat()
             guard raw.withCString({ fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
-            let entry = TreeEntry(path: frame.path + [47] + raw, relative: frame.relative.isEmpty ? raw : frame.relative + [47] + raw,
+            let entry = TreeEntry(path: frame.path.isEmpty ? raw : frame.path + [47] + raw, relative: frame.relative.isEmpty ? raw : frame.relative + [47] + raw,
                                   name: raw, status: FileStatus(st), depth: stack.count - 1)
             guard visit(entry), entry.status.kind == .directory else { continue }
             let child = raw.withCString { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
