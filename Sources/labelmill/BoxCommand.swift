@@ -8,10 +8,10 @@ struct BoxCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    @Argument(help: "A page folder, its page.json, or a page id.")
+    @Argument(help: .page)
     var page: String
 
-    @Argument(help: "The image: its number on the page (from 1) or its file name.")
+    @Argument(help: .image)
     var image: String
 
     @OptionGroup var tag: TagChoiceOptions
@@ -42,7 +42,7 @@ struct BoxCommand: ParsableCommand {
 
     func run() throws {
         let placement = try placement()
-        LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
+        try LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
             try labeling.addBox(image: image, tag: tag.choice, at: placement)
         }
     }

@@ -8,10 +8,10 @@ struct PolygonCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    @Argument(help: "A page folder, its page.json, or a page id.")
+    @Argument(help: .page)
     var page: String
 
-    @Argument(help: "The image: its number on the page (from 1) or its file name.")
+    @Argument(help: .image)
     var image: String
 
     @OptionGroup var tag: TagChoiceOptions
@@ -27,7 +27,7 @@ struct PolygonCommand: ParsableCommand {
     func run() throws {
         let outline: [Point]
         do { outline = try LabelingInput.points(points) } catch { throw ValidationError(error.message) }
-        LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
+        try LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
             try labeling.addPolygon(image: image, tag: tag.choice, points: outline)
         }
     }
