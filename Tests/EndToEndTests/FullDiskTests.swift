@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 @Suite("A full disk: the daemon waits and retries, drops nothing")
@@ -32,12 +33,8 @@ struct FullDiskTests {
         }
         defer { Self.unmount(ws) }
         try ws.project("p", task: "multi-class", tags: ["A"], pageSize: 2, extra: ", \"flush_seconds\": 0")
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"]
         let err = Pipe()
-        daemon.standardError = err
-        try daemon.run()
+        let daemon = try Binary.start(["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"], standardError: err)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         for _ in 0..<100 where !ws.exists("Watch/page.schema.json") { usleep(50_000) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// The work queue as people and sync tools use it: labeler folders filled and
@@ -457,19 +458,10 @@ struct WorkQueueTests {
     @Test("Under the running daemon (inotify): vim's save dance and an rsync push, step by step, lose nothing")
     func savesUnderRunningDaemon() throws {
         let ws = try workspace(pages: 2)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try Binary.start(["watch", "--root", ws.root])
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        func eventually(_ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(15)
-            while Date() < deadline { if condition() { return true }; usleep(50_000) }
-            return condition()
-        }
         try FileManager.default.createDirectory(atPath: ws.path("Watch/p/labelers/ann"), withIntermediateDirectories: true)
-        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000001"] })
+        #expect(eventually(within: 15) { ws.list("Watch/p/labelers/ann") == ["page-000001"] })
 
         // vim: probe, swap, backup rename, write, remove the backup; pauses between the steps.
         let folder = ws.path("Watch/p/labelers/ann/page-000001")
@@ -489,16 +481,16 @@ struct WorkQueueTests {
         usleep(100_000)
         try? FileManager.default.removeItem(atPath: file + "~")
         try? FileManager.default.removeItem(atPath: folder + "/.page.json.swp")
-        #expect(eventually { ws.exists("Outbox/p/page-000001/page.json") })
+        #expect(eventually(within: 15) { ws.exists("Outbox/p/page-000001/page.json") })
         #expect(try ws.pageJSON("Outbox/p/page-000001")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
 
         // rsync: pull, label on the laptop, push back (hidden temp, then rename).
-        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000002"] })
+        #expect(eventually(within: 15) { ws.list("Watch/p/labelers/ann") == ["page-000002"] })
         let laptop = try TempWorkspace("laptop")
         try rsync(ws.path("Watch/p/labelers/ann"), laptop.path("ann"))
         try label(laptop.path("ann/page-000002"))
         try rsync(laptop.path("ann"), ws.path("Watch/p/labelers/ann"))
-        #expect(eventually { ws.exists("Outbox/p/page-000002/page.json") })
+        #expect(eventually(within: 15) { ws.exists("Outbox/p/page-000002/page.json") })
         #expect(ws.list("Watch/p/conflicts").isEmpty)
         #expect(try events(ws, "rejected").isEmpty)
     }
