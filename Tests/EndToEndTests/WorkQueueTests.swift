@@ -31,13 +31,17 @@ struct WorkQueueTests {
 
     /// Tags every image of the page in `folder` (an absolute path) and sets its status.
     func label(_ folder: String, tag: String = "Cat", status: String = "submitted") throws {
-        let file = folder + "/page.json"
-        var page = try StrictJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: file)))).value
-        guard case .array(var images) = page["images"] else { Issue.record("no images in \(file)"); return }
+        try Data(JSONWriter.pretty(try labeled(folder, tag: tag, status: status)).utf8).write(to: URL(fileURLWithPath: folder + "/page.json"))
+    }
+
+    /// The page in `folder` with every image tagged and the status set, not yet written.
+    func labeled(_ folder: String, tag: String, status: String = "submitted") throws -> JSONValue {
+        var page = try self.page(folder)
+        var images = try #require(page["images"]?.arrayValue, "no images in \(folder)/page.json")
         for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
         page.setMember("images", .array(images))
         page.setMember("status", .string(status))
-        try Data(JSONWriter.pretty(page).utf8).write(to: URL(fileURLWithPath: file))
+        return page
     }
 
     func page(_ path: String) throws -> JSONValue {
@@ -429,11 +433,7 @@ struct WorkQueueTests {
         try ws.run("next", "p", "--as", "ann")
         let folder = ws.path("Watch/p/labelers/ann/page-000001")
         let file = folder + "/page.json"
-        var page = try self.page(folder)
-        guard case .array(var images) = page["images"] else { return }
-        images[0].setMember("tags", .array([.string("Dog")]))
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try labeled(folder, tag: "Dog")
 
         // vim checks the folder is writable with a file named 4913.
         #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
@@ -466,11 +466,7 @@ struct WorkQueueTests {
         // vim: probe, swap, backup rename, write, remove the backup; pauses between the steps.
         let folder = ws.path("Watch/p/labelers/ann/page-000001")
         let file = folder + "/page.json"
-        var page = try self.page(folder)
-        guard case .array(var images) = page["images"] else { return }
-        images[0].setMember("tags", .array([.string("Dog")]))
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try labeled(folder, tag: "Dog")
         #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
         try FileManager.default.removeItem(atPath: folder + "/4913")
         try Data("swap".utf8).write(to: URL(fileURLWithPath: folder + "/.page.json.swp"))
