@@ -73,14 +73,23 @@ struct RobustnessTests {
         #expect(rejected > 4000)
     }
 
-    @Test("Random bytes never crash the reader")
+    @Test("Random bytes never crash the reader; each refusal says why and points inside the text")
     func randomBytes() {
-        var rng = Seeded(state: 42)
+        var rng = SplitMix64(state: 42)
+        var refused = 0
         for _ in 0..<20_000 {
             let count = Int.random(in: 0...64, using: &rng)
             let bytes = (0..<count).map { _ in Array("{}[],:\"0123456789.eE+-tfnrul \\\n".utf8).randomElement(using: &rng)! }
-            _ = try? StrictJSON.parse(bytes)
+            do {
+                _ = try StrictJSON.parse(bytes)
+            } catch {
+                refused += 1
+                let at = error.position
+                #expect(!error.message.isEmpty && at.line >= 1 && at.column >= 1 && (0...bytes.count).contains(at.offset),
+                        "\(String(decoding: bytes, as: UTF8.self)): \(error.message) at \(at)")
+            }
         }
+        #expect(refused > 0)
     }
 
     @Test("Deep nesting and huge numbers are refused with a message, quickly")
