@@ -6,17 +6,11 @@ struct TagCommand: ParsableCommand {
         commandName: "tag",
         abstract: "Tag images of a classification page (multi-class: replaces the tag; multi-label: adds it).")
 
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: .page)
-    var page: String
-
-    @OptionGroup var images: ImageSelectionOptions
-    @OptionGroup var tag: TagChoiceOptions
+    @OptionGroup var edit: TagEditArguments
 
     func run() throws {
-        try LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
-            try labeling.tag(images.selection, with: tag.choice)
+        try LabelVerb.run(page: edit.page, workspace: edit.workspace) { labeling throws(LabelingRefusal) in
+            try labeling.tag(edit.images.selection, with: edit.tag.choice)
         }
     }
 }

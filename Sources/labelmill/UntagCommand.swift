@@ -6,17 +6,11 @@ struct UntagCommand: ParsableCommand {
         commandName: "untag",
         abstract: "Remove a tag from images of a classification page.")
 
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: .page)
-    var page: String
-
-    @OptionGroup var images: ImageSelectionOptions
-    @OptionGroup var tag: TagChoiceOptions
+    @OptionGroup var edit: TagEditArguments
 
     func run() throws {
-        try LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
-            try labeling.untag(images.selection, with: tag.choice)
+        try LabelVerb.run(page: edit.page, workspace: edit.workspace) { labeling throws(LabelingRefusal) in
+            try labeling.untag(edit.images.selection, with: edit.tag.choice)
         }
     }
 }
