@@ -61,6 +61,15 @@ struct WorkQueueTests {
         #expect(p.terminationStatus == 0, "rsync \(from) \(to): \(message)")
     }
 
+    /// ann takes a page with `next` and pulls her folder (`remote`) to her laptop (`mine`) with rsync.
+    func annTakesAPage(_ ws: TempWorkspace, to laptop: TempWorkspace) throws -> (mine: String, remote: String) {
+        let mine = laptop.path("ann")
+        let remote = ws.path("Watch/p/labelers/ann")
+        try ws.run("next", "p", "--as", "ann")
+        try rsync(remote, mine)
+        return (mine, remote)
+    }
+
     /// Every place in Watch and the outbox where a page folder with this id lives.
     func places(of id: String, in ws: TempWorkspace) -> [String] {
         var found: [String] = []
@@ -173,10 +182,7 @@ struct WorkQueueTests {
     func lateCopyAfterReassignment() throws {
         let ws = try workspace(pages: 1)
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
 
         // ann signs out; bob takes the page.
         let leave = try ws.run("leave", "p", "--as", "ann")
@@ -286,10 +292,7 @@ struct WorkQueueTests {
         // 0.06 minutes = 3.6 s: room for a slow `watch --once` start on a loaded machine.
         let ws = try workspace(pages: 2, lease: "0.06")
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
         try label(mine + "/page-000001", tag: "Dog", status: "open")
         // The laptop's clock says the save is an hour old; rsync -a carries that time over.
         let old = Date().addingTimeInterval(-3600)
@@ -359,10 +362,7 @@ struct WorkQueueTests {
     func oldCopyOverRestoredPage() throws {
         let ws = try workspace(pages: 1)
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
         try label(mine + "/page-000001", tag: "Dog", status: "open")
         // A careless `rsync --delete` from an empty folder wipes the page on the server.
         let empty = laptop.path("empty")
