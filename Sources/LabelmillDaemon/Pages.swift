@@ -171,14 +171,30 @@ extension Engine {
     /// Every page the daemon made that is not done must live somewhere in Watch
     /// (or have reached the outbox). A page a stop left unplaced, or a labeler
     /// deleted, is put back in the queue from the daemon's copy.
-    func restoreMissingPages(_ project: ProjectState) throws(FileSystemError) {
+    ///
+    /// A page changing hands is briefly in no place at all: `labelmill next`
+    /// or the web page's sign-in takes the folder aside, then renames the new
+    /// one in. So while watching (`immediately` false) a page is restored only
+    /// when it was already missing at a look `restoreGraceSeconds` earlier;
+    /// recovery at start, `--once` and the daemon's own set-asides restore at once.
+    func restoreMissingPages(_ project: ProjectState, immediately: Bool = true) throws(FileSystemError) {
         let live = livePageFolders(project)
+        let t = now()
+        var stillMissing: [String: Double] = [:]
         for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
             if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
                 try finishCopy(done, in: project)
                 continue
+            }
+            if !immediately {
+                let since = project.missingSince[id] ?? t
+                if t - since < restoreGraceSeconds {
+                    stillMissing[id] = since
+                    project.watchDirty = true
+                    continue
+                }
             }
             var restored = copy
             restored.status = .open
@@ -192,6 +208,7 @@ extension Engine {
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
         }
+        project.missingSince = stillMissing
     }
 
     /// Page folders in Watch (queue and labelers), by page id; a page copied
