@@ -31,7 +31,7 @@ struct TokenAddCommand: ParsableCommand {
     func run() throws {
         let store = TokenStore(workspace: Workspace(root: workspace.rootPath))
         let token: String
-        do { token = try store.add(name, created: Timestamp.iso8601(wallClock())) } catch { fail("\(error)") }
+        do { token = try store.add(name, created: Timestamp.iso8601(wallClock())) } catch { throw CommandFailure("\(error)") }
         print("http://\(address)/?token=\(token)")
         printError("sign-in link for \(name); it is shown only now (only its hash is kept in \(store.file)); `labelmill token revoke \(name)` ends it")
     }
@@ -46,7 +46,7 @@ struct TokenListCommand: ParsableCommand {
 
     func run() throws {
         let entries: [TokenStore.Entry]
-        do { entries = try TokenStore(workspace: Workspace(root: workspace.rootPath)).entries() } catch { fail("\(error)") }
+        do { entries = try TokenStore(workspace: Workspace(root: workspace.rootPath)).entries() } catch { throw CommandFailure("\(error)") }
         if entries.isEmpty { printError("no sign-in links; make one with `labelmill token add NAME`") }
         for entry in entries { print("\(entry.name)\t\(entry.created)") }
     }
@@ -65,8 +65,8 @@ struct TokenRevokeCommand: ParsableCommand {
     func run() throws {
         let store = TokenStore(workspace: Workspace(root: workspace.rootPath))
         let removed: Int
-        do { removed = try store.revoke(name) } catch { fail("\(error)") }
-        guard removed > 0 else { fail("\(name) has no sign-in link (see `labelmill token list`)") }
-        printError("revoked \(removed) sign-in link\(removed == 1 ? "" : "s") of \(name)")
+        do { removed = try store.revoke(name) } catch { throw CommandFailure("\(error)") }
+        guard removed > 0 else { throw CommandFailure("\(name) has no sign-in link (see `labelmill token list`)") }
+        printError("revoked \(counted(removed, "sign-in link")) of \(name)")
     }
 }
