@@ -205,10 +205,27 @@ extension Engine {
             try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
             project.copies[id] = restored
             try placePage(restored, in: project, at: .queue)
+            try removeInboxLeftovers(of: restored, in: project)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
         }
         project.missingSince = stillMissing
+    }
+
+    /// A page is missing when a stop came after its batch was journaled and
+    /// before its inbox originals were moved in: each original still in the
+    /// inbox is then a hard link of the kept image. It goes now, with the page
+    /// restored, and is not left for ingest: once the page is done the kept
+    /// image is dropped, and a leftover would be taken for a new duplicate.
+    func removeInboxLeftovers(of page: PageManifest, in project: ProjectState) throws(FileSystemError) {
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
+        for image in page.images {
+            let original = Path.join(workspace.inbox(project.name), image.source)
+            guard let kept = root.status(journal.image(image.sha256)), let found = root.status(original),
+                  found.inode == kept.inode, found.device == kept.device else { continue }
+            try root.remove(original)
+            logger.info("inbox original of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(image.source)"])
+        }
     }
 
     /// Page folders in Watch (queue and labelers), by page id; a page copied
