@@ -1,4 +1,3 @@
-import ArgumentParser
 import LabelmillCore
 import LabelmillFS
 
@@ -62,11 +61,4 @@ enum PageArgument {
         }
         do { return PageTarget(folder: folder, directory: try RootedDirectory.open(folder)) } catch { throw CommandFailure("\(folder): \(error.description)") }
     }
-}
-
-extension ArgumentHelp {
-    /// `PAGE`, as every command that takes a page says it.
-    static let page = ArgumentHelp("A page folder, its page.json, or a page id.")
-    /// `IMAGE`, as every verb that edits one image says it.
-    static let image = ArgumentHelp("The image: its number on the page (from 1) or its file name.")
 }

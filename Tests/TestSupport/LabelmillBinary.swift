@@ -40,14 +40,14 @@ public enum Binary {
         p.standardInput = FileHandle.nullDevice
         try p.run()
         // Read both pipes fully before waiting, so a chatty child never blocks.
-        var outData = Data(), errData = Data()
+        let stdout = Collected()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { stdout.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        return CommandResult(status: p.terminationStatus, stdout: String(decoding: stdout.data, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
@@ -63,4 +63,9 @@ public enum Binary {
         try p.run()
         return p
     }
+}
+
+/// What the reading thread collected; read only after `DispatchGroup.wait()`, which orders the two.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
 }
