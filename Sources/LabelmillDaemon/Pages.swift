@@ -214,9 +214,10 @@ extension Engine {
 
     /// A page is missing when a stop came after its batch was journaled and
     /// before its inbox originals were moved in: each original still in the
-    /// inbox is then a hard link of the kept image. It goes now, with the page
-    /// restored, and is not left for ingest: once the page is done the kept
-    /// image is dropped, and a leftover would be taken for a new duplicate.
+    /// inbox is then a hard link of the kept image. It goes with the restore,
+    /// and again before a done page's kept images are dropped (a stop may
+    /// come between a restore and this step), and is not left for ingest:
+    /// once the kept image is gone a leftover would pass for a new duplicate.
     func removeInboxLeftovers(of page: PageManifest, in project: ProjectState) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         for image in page.images {
@@ -262,6 +263,8 @@ extension Engine {
     func finishCopy(_ done: PageManifest, in project: ProjectState) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.append([done])
+        // Before the kept images go: after that, a leftover would pass for a new duplicate.
+        try removeInboxLeftovers(of: done, in: project)
         try journal.dropImages(of: done)
         project.copies[done.page] = done
         if var classes = project.classes, !ClassRecord.labelTags(of: done).isSubset(of: classes.used) {

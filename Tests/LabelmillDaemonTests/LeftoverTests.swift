@@ -36,4 +36,22 @@ struct LeftoverTests {
         #expect(f.list(f.workspace.rejected("p")).isEmpty)
         #expect(f.events("rejected").isEmpty)
     }
+
+    @Test("A leftover beside its page (a stop between a restore and its clean-up) goes before the page's kept images do")
+    func leftoverBesideItsPage() throws {
+        let f = try DaemonFixture(pages: 1)
+        let images = f.workspace.copies("p") + "/images"
+        let kept = try #require(f.list(images).first)
+        #expect(link(images + "/" + kept, f.workspace.inbox("p") + "/circle-1.png") == 0)
+        try f.restart()
+        f.engine.settleSeconds = 10
+        try f.label(f.page("page-000001", .queue), status: "submitted")
+        f.watchPass(after: 5)
+        #expect(f.list(f.workspace.outbox("p")).contains("page-000001"))
+        #expect(f.list(f.workspace.inbox("p")) == ["project.json"])
+        f.watchPass(after: 11)
+        f.watchPass(after: 11)
+        #expect(f.list(f.workspace.rejected("p")).isEmpty)
+        #expect(f.events("rejected").isEmpty)
+    }
 }
