@@ -53,6 +53,10 @@ extension Engine {
         func setAside(_ instance: (folder: String, place: Workspace.Place), _ note: String) throws(FileSystemError) {
             try setAsideWhenQuiet(instance, id: id, in: project, once: once, note: note)
         }
+        // A rewrite of page.json that a stop cut between its renames left it aside: back first.
+        for instance in instances where !root.exists(Path.join(instance.folder, "page.json")) {
+            try root.putBackReplaced(Path.join(instance.folder, "page.json"))
+        }
         if let copy = project.copies[id], instances.contains(where: { revision(of: $0.folder) ?? 0 > copy.revision }) {
             reloadCopy(id, in: project)
         }
