@@ -26,6 +26,9 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// How long a page folder must be quiet before it is set aside in conflicts
     /// (a copy still arriving, a page.json mid-save).
     public var setAsideQuietSeconds: Double = 5
+    /// How long a page must have been missing from Watch before it is restored
+    /// while watching (a page changing hands is missing for a moment).
+    public var restoreGraceSeconds: Double = 2
     /// Runs after a submission was checked and before the daemon acts on it,
     /// with the page folder: tests save a newer version in that window.
     public var afterCheck: ((String) -> Void)?
@@ -364,6 +367,8 @@ final class ProjectState {
     var handled: [String: FileStatus] = [:]
     /// Look again on the next pass even without a hint (a page.json was still settling).
     var watchDirty = false
+    /// Pages found missing from Watch while watching, and since when (daemon clock).
+    var missingSince: [String: Double] = [:]
     /// Each labeler's lease on the pages held, by name.
     var leases: [String: Lease] = [:]
 

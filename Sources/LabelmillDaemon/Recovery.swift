@@ -98,14 +98,31 @@ extension Engine {
     /// that reached the outbox just before the stop is recorded as done.
     /// Guarantee: every image is in exactly one place; a deleted or damaged
     /// page folder is restored to the queue.
-    func restoreMissingPages(_ project: ProjectState) throws(FileSystemError) {
+    ///
+    /// A page changing hands is briefly in no place at all: `labelmill next`
+    /// or the web page's sign-in takes the folder aside, then renames the new
+    /// one in. So while watching (`immediately` false) a page is restored only
+    /// when it was already missing at a look `restoreGraceSeconds` earlier;
+    /// recovery at start, `--once` and the daemon's own set-asides restore at once.
+    func restoreMissingPages(_ project: ProjectState, immediately: Bool = true) throws(FileSystemError) {
         let live = livePageFolders(project)
+        let t = now()
+        let grace = QuietPeriod(seconds: restoreGraceSeconds)
+        var stillMissing: [String: Double] = [:]
         for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
             if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
                 try finishCopy(done, in: project)
                 continue
+            }
+            if !immediately {
+                let since = project.missingSince[id] ?? t
+                if !grace.isOver(since: since, now: t) {
+                    stillMissing[id] = since
+                    project.watchDirty = true
+                    continue
+                }
             }
             var restored = copy
             restored.status = .open
@@ -119,6 +136,7 @@ extension Engine {
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
         }
+        project.missingSince = stillMissing
     }
 
     /// Step 5. An inbox file that is a hard link of an image already paged

@@ -19,7 +19,7 @@ extension Engine {
                 project.watchDirty = true
             }
         }
-        try restoreMissingPages(project)
+        try restoreMissingPages(project, immediately: once)
     }
 
     /// Settles which folder of a page is live, and reviews it if its page.json changed.
@@ -131,6 +131,8 @@ extension Engine {
         let text = reason.note(page: id, from: instance.folder, livePlace: reason.namesLivePlace ? livePlace(of: id, in: project) : nil)
         try root.writeAtomically(Path.join(placed, "NOTE.txt"), Array(text.utf8), durable: false)
         project.handled[instance.folder] = nil
+        // The daemon moved it away itself: if that was the live page, restore it without waiting.
+        project.missingSince[id] = -.infinity
         emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: instance.place.labelerName, reason: text))
         project.tally.conflicts += 1
         logger.warning("copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(instance.folder)"])
