@@ -78,6 +78,9 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             runGuarded(project) { () throws(FileSystemError) in
                 let start = now()
                 if inbox || project.inbox.count > 0 { try ingest(project, once: once) }
+                // --once: the rest of the pass waits for the second look at files read right after
+                // the scan, so the steps run in the same order as ever (paging before review).
+                if once && !project.awaitingRecheck.isEmpty { return }
                 let ingested = now()
                 try buildPages(project, flushAll: once)
                 try refusePagedDuplicates(project)
@@ -111,15 +114,19 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     }
 
     /// The second look of `--once`: inbox files read right after the scan are
-    /// taken only if they are still the version read, then paged.
+    /// taken only if they are still the version read; then the rest of the
+    /// project's pass (paging, review, labelers), which waited for it.
     public func recheck() {
         recheckDue = nil
         for name in projects.keys.sorted() {
             guard let project = projects[name], project.settings != nil, !project.awaitingRecheck.isEmpty else { continue }
             runGuarded(project) { () throws(FileSystemError) in
                 try ingest(project, once: true)
+                if !project.awaitingRecheck.isEmpty { return }  // new files read right after this scan: another look
                 try buildPages(project, flushAll: true)
                 try refusePagedDuplicates(project)
+                project.watchDirty = false
+                try reviewPages(project, once: true)
                 try serveLabelers(project)
             }
         }
