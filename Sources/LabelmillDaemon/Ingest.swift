@@ -26,7 +26,6 @@ extension Engine {
         project.inbox.settle = QuietPeriod(seconds: settleSeconds)
         var ready: [InboxItem] = []
         var rechecked: [(InboxItem, Examination)] = []
-        var linked: [InboxItem] = []
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
         let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
@@ -45,20 +44,13 @@ extension Engine {
                 continue
             }
             // Watch mode: a file is taken once it has been the same version for settleSeconds.
-            let version = FileVersion(item.status)
-            let new = project.inbox.version(item.rawPath) != version
-            if case .examine = project.inbox.saw(item.rawPath, version: version, change: .scanned, at: t) {
-                ready.append(item)
-            } else if new && item.status.links > 1 && !project.index.isEmpty {
-                linked.append(item)
-            }
+            if case .examine = project.inbox.saw(item.rawPath, version: FileVersion(item.status), change: .scanned, at: t) { ready.append(item) }
         }
         project.inbox.keep(only: present)
         project.awaitingRecheck = project.awaitingRecheck.filter { present.contains($0.key) }
         // A queued image that vanished from the inbox before its page was built is dropped from the plan.
         project.removePending { !present.contains($0.rawPath) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
-        try removeLeftovers(linked, in: project)
         if ready.isEmpty && rechecked.isEmpty { return }
         let ordered = ready.sorted(by: { $0.source < $1.source })
         // Reading, checking and hashing are independent per file: both cores share them.
@@ -107,19 +99,6 @@ extension Engine {
                 continue
             }
             project.inbox.noteActivity(at: t)
-        }
-    }
-
-    /// Recovery step 5 at first sight: a file with other hard links may be a
-    /// leftover of a page built just before a stop. It is the daemon's own
-    /// finished image, so it is recognised at once, before this pass reviews
-    /// (and perhaps accepts) that page and drops the kept image it shares an
-    /// inode with. Anything else waits its quiet period as usual.
-    func removeLeftovers(_ candidates: [InboxItem], in project: ProjectState) throws(FileSystemError) {
-        guard !candidates.isEmpty else { return }
-        for (item, outcome) in zip(candidates, Self.examineAll(candidates, root: root)) {
-            guard case .image(_, let sha) = outcome, project.index[sha] != nil else { continue }
-            if try isLeftover(item, sha256: sha, in: project) { project.inbox.done(item.rawPath) }
         }
     }
 

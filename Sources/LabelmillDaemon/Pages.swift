@@ -170,6 +170,8 @@ extension Engine {
     func finishCopy(_ done: PageManifest, in project: ProjectState) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.append([done])
+        // Before the kept images go: after that, a leftover would pass for a new duplicate.
+        try removeInboxLeftovers(of: done, in: project)
         try journal.dropImages(of: done)
         project.copies[done.page] = done
         if var classes = project.classes, !ClassRecord.labelTags(of: done).isSubset(of: classes.used) {

@@ -133,6 +133,7 @@ extension Engine {
             try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
             project.copies[id] = restored
             try placePage(restored, in: project, at: .queue)
+            try removeInboxLeftovers(of: restored, in: project)
             emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
             logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
         }
@@ -158,6 +159,23 @@ extension Engine {
         else { return false }
         try root.remove(rawPath: item.rawPath)
         return true
+    }
+
+    /// Step 5, where it cannot wait for ingest: a page is missing when a stop
+    /// came after its batch was journaled and before its inbox originals were
+    /// moved in, so each original still in the inbox is a hard link of the
+    /// kept image. It goes with the restore, and again before a done page's
+    /// kept images are dropped (a stop may come between a restore and this
+    /// step): once the kept image is gone a leftover would pass for a new duplicate.
+    func removeInboxLeftovers(of page: PageManifest, in project: ProjectState) throws(FileSystemError) {
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
+        for image in page.images {
+            let original = Path.join(workspace.inbox(project.name), image.source)
+            guard let kept = root.status(journal.image(image.sha256)), let found = root.status(original),
+                  found.inode == kept.inode, found.device == kept.device else { continue }
+            try root.remove(original)
+            logger.info("inbox original of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(image.source)"])
+        }
     }
 
     /// Step 6. What a stop left of a page accepted just before (the labeler's

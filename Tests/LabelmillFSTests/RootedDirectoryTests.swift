@@ -1,6 +1,7 @@
 import Foundation
 import LabelmillCore
 import LabelmillFS
+import TestSupport
 import Testing
 
 /// A root folder and a folder outside it, each a fresh temp folder.
@@ -14,9 +15,7 @@ final class RootAndOutside {
     }
 
     static func temp(_ label: String) throws -> String {
-        var template = Array((NSTemporaryDirectory() + "labelmill-fs-\(label)-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        return String(cString: made)
+        try makeTemporaryFolder("labelmill-fs-\(label)")
     }
 
     deinit {

@@ -67,9 +67,6 @@ public struct InboxState<Key: Hashable & Sendable, Version: Equatable & Sendable
     /// Whether the inbox has been quiet for `period` (a partial page is written after `flush_seconds`).
     public func isQuiet(for period: QuietPeriod, now: Double) -> Bool { period.isOver(since: lastActivity, now: now) }
 
-    /// The version of `key` last seen; nil when it is new.
-    public func version(_ key: Key) -> Version? { files.version(key) }
-
     /// Files being watched for quiet.
     public var count: Int { files.count }
 }
