@@ -42,7 +42,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
 
     /// The workspace root, held open: every path inside it is opened through
     /// it, never through a link. Opened here, or by `prepare()` if it was not there yet.
-    public private(set) var root: RootedDirectory!
+    public private(set) var root: (any FileSystem)!
 
     public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double, fileClock: @escaping () -> Double = WorkQueue.realTime) {
         self.workspace = workspace
@@ -50,6 +50,17 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         self.now = now
         self.fileClock = fileClock
         root = try? RootedDirectory.open(workspace.root)
+    }
+
+    /// An engine on a given file system (the fake, in tests): `workspace.root` must be its `path`.
+    /// `fileClock`: the clock the file system's times are on.
+    public init(workspace: Workspace, fileSystem: any FileSystem, logger: Logger, now: @escaping () -> Double,
+                fileClock: @escaping () -> Double = WorkQueue.realTime) {
+        self.workspace = workspace
+        self.logger = logger
+        self.now = now
+        self.fileClock = fileClock
+        root = fileSystem
     }
 
     /// Creates the fixed folders and the schema file.
@@ -245,7 +256,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     func recordClasses(_ project: ProjectState, _ history: ClassHistory) {
         guard history != project.classes else { return }
         do {
-            try ClassRecord(workspace: workspace, project: project.name).write(history)
+            try ClassRecord(workspace: workspace, project: project.name, root: root).write(history)
             project.classes = history
         } catch {
             logger.error("cannot record the project's tags: \(error)", metadata: ["project": "\(project.name)"])
@@ -284,7 +295,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// they describe need no recovery.
     func flushEvents() {
         for (project, lines) in pendingEvents where !lines.isEmpty {
-            do { try EventLog.append(lines, project: project, in: workspace) } catch {
+            do { try EventLog.append(lines, project: project, in: workspace, root: root) } catch {
                 logger.error("cannot record events: \(error)", metadata: ["project": "\(project)"])
                 continue
             }
@@ -306,14 +317,16 @@ extension WatchHints {
 
 /// `Outbox/<project>/events.jsonl`: one line per transition, appended whole.
 public enum EventLog {
-    public static func record(_ event: Event, in workspace: Workspace) throws(FileSystemError) {
-        try append([JSONWriter.compact(event.json)], project: event.project, in: workspace)
+    public static func record(_ event: Event, in workspace: Workspace, root: (any FileSystem)? = nil) throws(FileSystemError) {
+        try append([JSONWriter.compact(event.json)], project: event.project, in: workspace, root: root)
     }
 
-    /// Appends lines in one write, which O_APPEND keeps whole.
-    public static func append(_ lines: [String], project: String, in workspace: Workspace) throws(FileSystemError) {
+    /// Appends lines in one write, which O_APPEND keeps whole. `root`: the
+    /// workspace root held open (opened here when not given).
+    public static func append(_ lines: [String], project: String, in workspace: Workspace, root given: (any FileSystem)? = nil) throws(FileSystemError) {
         let text = lines.joined(separator: "\n") + "\n"
-        let root = try RootedDirectory.open(workspace.root)
+        let root: any FileSystem
+        if let given { root = given } else { root = try RootedDirectory.open(workspace.root) }
         do { try root.append(workspace.events(project), text) } catch {
             guard error.isNotFound else { throw error }
             try root.makeFolders(workspace.outbox(project))

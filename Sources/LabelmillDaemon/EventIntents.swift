@@ -9,7 +9,7 @@ import LabelmillFS
 struct EventIntents {
     let workspace: Workspace
     let project: String
-    let root: RootedDirectory
+    let root: any FileSystem
 
     var file: String { Path.join(workspace.copies(project), "events.pending") }
 

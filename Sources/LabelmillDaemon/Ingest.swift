@@ -14,7 +14,7 @@ extension Engine {
     /// Takes the finished files of a project's inbox: each settled file is
     /// checked and hashed, then queued for a page or refused with a reason.
     func ingest(_ project: ProjectState, once: Bool) throws(FileSystemError) {
-        let scan = InboxScanner.walk(workspace.inbox(project.name))
+        let scan = InboxScanner.walk(workspace.inbox(project.name), in: root)
         let items = scan.items
         for root in scan.otherRoots where !project.otherRoots.contains(root) {
             // Another daemon's root inside this inbox: its files are its own.
@@ -114,13 +114,13 @@ extension Engine {
     }
 
     /// Examines files on both cores; results in the given order.
-    static func examineAll(_ items: [InboxItem], root: RootedDirectory) -> [Examination] {
+    static func examineAll(_ items: [InboxItem], root: any FileSystem) -> [Examination] {
         onBothCores(items.count) { examine(items[$0], root: root) }
     }
 
     /// Reads and checks one settled inbox file: the name, the kind of file, the
     /// size, the whole image structure, and its SHA-256. No shared state.
-    static func examine(_ item: InboxItem, root: RootedDirectory) -> Examination {
+    static func examine(_ item: InboxItem, root: any FileSystem) -> Examination {
         if let refusal = item.refusal { return .refused(refusal) }
         if item.rawPath.count >= Int(PATH_MAX) {
             return .refused("the path is \(item.rawPath.count) bytes long, more than the \(Int(PATH_MAX) - 1) a file can be opened by; move the file to a shorter path and drop it again")

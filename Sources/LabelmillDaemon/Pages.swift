@@ -119,7 +119,7 @@ extension Engine {
 
     /// Writes one page folder; touches no engine state, so pages can be
     /// written side by side. Returns the status of the page.json written.
-    static func writePage(_ manifest: PageManifest, workspace: Workspace, root: RootedDirectory, at place: Workspace.Place,
+    static func writePage(_ manifest: PageManifest, workspace: Workspace, root: any FileSystem, at place: Workspace.Place,
                           moving originals: [String: [UInt8]]) throws(FileSystemError) -> FileStatus? {
         let project = manifest.project
         let journal = PageJournal(workspace: workspace, project: project, root: root)

@@ -78,7 +78,7 @@ extension Engine {
         let written = logTail(project, bytes: recorded.reduce(0) { $0 + $1.line.utf8.count + 1 } * 2 + (1 << 20))
         let missing = recorded.filter { didHappen($0.check, $0.page) && !written.contains($0.line) }.map(\.line)
         if !missing.isEmpty {
-            try EventLog.append(missing, project: project.name, in: workspace)
+            try EventLog.append(missing, project: project.name, in: workspace, root: root)
             logger.info("event lines a stop cut off added to events.jsonl", metadata: ["project": "\(project.name)", "lines": "\(missing.count)"])
         }
         try intents.clear()

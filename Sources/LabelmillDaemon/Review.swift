@@ -197,7 +197,7 @@ extension Engine {
         // Open and rejected pages are being labeled; any other status (a typo like
         // "DONE" or "sumbitted" too) is a hand-in, validated so the labeler hears of it.
         guard statusName != PageStatus.open.rawValue && statusName != PageStatus.rejected.rawValue else { return }
-        let files = try PageFolder.files(root.folder(folder))
+        let files = try PageFolder.files(folder, in: root)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
         // parsed above, so it is strict JSON and there is a verdict
@@ -292,13 +292,15 @@ extension Engine {
         let t = now()
         let lines = [Event(time: t, kind: .submitted, project: project.name, page: done.page, labeler: place.labelerName),
                      Event(time: t, kind: .done, project: project.name, page: done.page, labeler: place.labelerName)]
-        try plan(lines, check: .done, in: project)
         var placedNow = true
-        do { try root.moveNoReplace(stage, to: target) } catch {
-            // Placed by a run that stopped before recording it (recovery logged it): that page stands.
-            guard error.isExists, readManifest(Path.join(target, "page.json"))?.status == .done else { throw error }
+        if readManifest(Path.join(target, "page.json"))?.status == .done {
+            // Placed by a run that stopped before recording it (recovery logged it): that page
+            // stands, and no lines are planned for it again (a second stop would log them twice).
             try root.removeTree(stage)
             placedNow = false
+        } else {
+            try plan(lines, check: .done, in: project)
+            try root.moveNoReplace(stage, to: target)
         }
         // In the outbox: done, whatever the bookkeeping below meets.
         if placedNow { emit(lines[0], lines[1]) }

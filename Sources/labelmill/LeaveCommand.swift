@@ -16,7 +16,7 @@ struct LeaveCommand: ParsableCommand {
         let ws = Workspace(root: workspace.rootPath)
         // Signing out never waits for project.json to be fixed: the pages only go back to the queue.
         do { _ = try ProjectRules.load(project, in: ws) } catch {
-            guard FileSystem.exists(ws.settingsFile(project)) else { throw CommandFailure(error.description) }
+            guard LocalPaths.exists(ws.settingsFile(project)) else { throw CommandFailure(error.description) }
             printError("labelmill: warning: \(error.description); signing out anyway")
         }
         let root: RootedDirectory

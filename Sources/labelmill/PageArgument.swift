@@ -19,8 +19,8 @@ enum PageArgument {
     }
 
     static func folder(for argument: String, workspace: Workspace) throws -> PageTarget {
-        if FileSystem.isDirectory(argument) { return try open(argument, in: workspace) }
-        if Path.name(argument) == "page.json", FileSystem.status(argument) != nil {
+        if LocalPaths.isDirectory(argument) { return try open(argument, in: workspace) }
+        if Path.name(argument) == "page.json", LocalPaths.status(argument) != nil {
             return try open(Path.parent(argument), in: workspace)
         }
         if PageID.number(argument) != nil {

@@ -52,10 +52,10 @@ struct ProjectCommand: ParsableCommand {
             do { _ = try ProjectSettings(bytes: Array(text.utf8)) } catch { throw CommandFailure("--tags: \(error.message)") }
             let ws = Workspace(root: workspace.rootPath)
             let file = ws.settingsFile(name)
-            if FileSystem.exists(file) { throw CommandFailure("\(file) already exists; edit it to change the project") }
+            if LocalPaths.exists(file) { throw CommandFailure("\(file) already exists; edit it to change the project") }
             do {
-                try FileSystem.makeDirectories(ws.inbox(name))
-                try FileSystem.writeNew(file, Array(text.utf8))
+                try LocalPaths.makeDirectories(ws.inbox(name))
+                try LocalPaths.writeNew(file, Array(text.utf8))
             } catch { throw CommandFailure(error.description) }
             printError("created \(file): drop images into \(ws.inbox(name))/")
         }

@@ -21,19 +21,19 @@ struct ProjectSummary {
         do { _ = try ProjectRules.load(name, in: ws) } catch { problem = error.description }
         inbox = InboxScanner.scan(ws.inbox(name)).count
         // Counts come from folder listings, never from reading pages.
-        queued = FileSystem.countEntries(ws.queue(name), where: PageID.isPageID)
-        for labeler in FileSystem.names(ws.labelers(name)) where PageID.number(labeler) == nil && FileSystem.isDirectory(ws.labeler(name, labeler)) {
-            let count = FileSystem.countEntries(ws.labeler(name, labeler), where: PageID.isPageID)
+        queued = LocalPaths.countEntries(ws.queue(name), where: PageID.isPageID)
+        for labeler in LocalPaths.names(ws.labelers(name)) where PageID.number(labeler) == nil && LocalPaths.isDirectory(ws.labeler(name, labeler)) {
+            let count = LocalPaths.countEntries(ws.labeler(name, labeler), where: PageID.isPageID)
             if Names.isValidName(labeler) {
                 held.append((labeler, count))
             } else {
                 notLabelers.append((labeler, count))
             }
         }
-        done = FileSystem.countEntries(ws.outbox(name), where: PageID.isPageID)
-        rejectedInputs = FileSystem.countEntries(ws.rejected(name)) { $0.count > 11 && $0.reversed().starts(with: ".reason.txt".utf8.reversed()) }
-        conflicts = FileSystem.countEntries(ws.conflicts(name)) { !($0.count == 1 && $0[0] == 46) && !($0.count == 2 && $0[0] == 46 && $0[1] == 46) }
-        throughput = FileSystem.withMappedFile(ws.events(name)) { Throughput.count(eventsJSONL: $0, now: now) } ?? []
+        done = LocalPaths.countEntries(ws.outbox(name), where: PageID.isPageID)
+        rejectedInputs = LocalPaths.countEntries(ws.rejected(name)) { $0.count > 11 && $0.reversed().starts(with: ".reason.txt".utf8.reversed()) }
+        conflicts = LocalPaths.countEntries(ws.conflicts(name)) { !($0.count == 1 && $0[0] == 46) && !($0.count == 2 && $0[0] == 46 && $0[1] == 46) }
+        throughput = LocalPaths.withMappedFile(ws.events(name)) { Throughput.count(eventsJSONL: $0, now: now) } ?? []
     }
 
     /// Everyone who holds pages or has finished some, by name.

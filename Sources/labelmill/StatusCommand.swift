@@ -17,8 +17,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let ws = Workspace(root: workspace.rootPath)
-        var names = Set(FileSystem.names(ws.inboxRoot).filter { FileSystem.isDirectory(ws.inbox($0)) })
-        names.formUnion(FileSystem.names(ws.watchRoot).filter { FileSystem.isDirectory(ws.watch($0)) })
+        var names = Set(LocalPaths.names(ws.inboxRoot).filter { LocalPaths.isDirectory(ws.inbox($0)) })
+        names.formUnion(LocalPaths.names(ws.watchRoot).filter { LocalPaths.isDirectory(ws.watch($0)) })
         if let project {
             guard names.contains(project) else { throw CommandFailure("no project \(project) in \(ws.root) (Inbox/\(project)/ does not exist)") }
             names = [project]

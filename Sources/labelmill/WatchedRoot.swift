@@ -5,10 +5,10 @@ import LabelmillFS
 enum WatchedRoot {
     /// The root is a real folder (never a link), not inside another root's folders, with no root inside its inbox.
     static func check(_ ws: Workspace) throws {
-        switch FileSystem.status(ws.root)?.kind {
+        switch LocalPaths.status(ws.root)?.kind {
         case .directory: break
         case .symlink:
-            let target = FileSystem.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
+            let target = LocalPaths.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
             throw CommandFailure("the workspace root \(ws.root) is a symbolic link; the daemon never follows links\(target)")
         case nil: throw CommandFailure("the workspace root \(ws.root) does not exist; create it or pass --root DIR (or set LABELMILL_ROOT)")
         default: throw CommandFailure("the workspace root \(ws.root) is a file, not a folder; pass --root DIR or set LABELMILL_ROOT")

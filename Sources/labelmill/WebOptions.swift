@@ -23,7 +23,7 @@ struct WebOptions: ParsableArguments {
 
 /// The web page's server, after refusing a non-loopback address without tokens.
 func webServer(workspace: Workspace, logger: Logger, address: ListenAddress, hostNames: [String], syncSaves: Bool) throws -> WebServer {
-    guard FileSystem.isDirectory(workspace.root) else {
+    guard LocalPaths.isDirectory(workspace.root) else {
         throw CommandFailure("the workspace root \(workspace.root) is not a folder; pass --root DIR or set LABELMILL_ROOT")
     }
     let configuration = ServeConfiguration(workspace: workspace, host: address.host, port: address.port, hostNames: hostNames)

@@ -89,7 +89,7 @@ final class DaemonFixture {
         engine.pass(once: false)
     }
 
-    func list(_ folder: String) -> [String] { FileSystem.names(folder) }
+    func list(_ folder: String) -> [String] { LocalPaths.names(folder) }
     var queued: [String] { list(workspace.queue("p")) }
     var conflicts: [String] { list(workspace.conflicts("p")) }
     func held(_ name: String) -> [String] { list(workspace.labeler("p", name)) }
@@ -100,7 +100,7 @@ final class DaemonFixture {
     }
 
     func manifest(_ folder: String) throws -> JSONValue {
-        try StrictJSON.parse(try FileSystem.read(folder + "/page.json").bytes).value
+        try StrictJSON.parse(try LocalPaths.read(folder + "/page.json").bytes).value
     }
 
     /// Tags the page's image and sets its status, as a labeler's editor saves it.
@@ -110,11 +110,11 @@ final class DaemonFixture {
         for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
         page.setMember("images", .array(images))
         page.setMember("status", .string(status))
-        try FileSystem.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(page).utf8))
+        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(page).utf8))
     }
 
     func events(_ kind: String) -> [JSONValue] {
-        guard let bytes = try? FileSystem.read(workspace.events("p")).bytes else { return [] }
+        guard let bytes = try? LocalPaths.read(workspace.events("p")).bytes else { return [] }
         return bytes.split(separator: UInt8(ascii: "\n")).compactMap { try? StrictJSON.parse(Array($0)).value }
             .filter { $0["event"]?.stringValue == kind }
     }
@@ -141,7 +141,7 @@ struct LeaseTests {
         // Signed out: no new pages until the file goes.
         f.watchPass(after: 1)
         #expect(f.held("ann") == ["SIGNED-OUT.txt"])
-        try FileSystem.remove(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt")
+        try LocalPaths.remove(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt")
         f.watchPass(after: 1)
         #expect(f.held("ann") == ["page-000001"])
     }
@@ -209,7 +209,7 @@ struct LeaseTests {
         let f = try DaemonFixture(pages: 1)
         try f.signIn("ann")
         f.watchPass()
-        try FileSystem.writeAtomically(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt", Array("old\n".utf8))
+        try LocalPaths.writeAtomically(f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt", Array("old\n".utf8))
         f.watchPass(after: 30 * 60)
         #expect(f.held("ann") == ["SIGNED-OUT.txt", "page-000001"])
         f.watchPass(after: 31 * 60)
@@ -222,12 +222,12 @@ struct LeaseTests {
         try f.signIn("ann")
         f.watchPass()
         let folder = f.page("page-000001", .labeler("ann"))
-        try FileSystem.writeAtomically(folder + "/page.json", Array("{\"status\": \"open\", ".utf8))
+        try LocalPaths.writeAtomically(folder + "/page.json", Array("{\"status\": \"open\", ".utf8))
         f.watchPass(after: 61 * 60)
         #expect(f.held("ann") == ["SIGNED-OUT.txt"])
         #expect(f.queued == ["page-000001"])
         let kept = try #require(f.conflicts.first)
-        #expect(try FileSystem.read(f.workspace.conflicts("p") + "/\(kept)/page.json").bytes == Array("{\"status\": \"open\", ".utf8))
+        #expect(try LocalPaths.read(f.workspace.conflicts("p") + "/\(kept)/page.json").bytes == Array("{\"status\": \"open\", ".utf8))
         #expect(f.events("restored").count == 1)
     }
 }
@@ -260,20 +260,20 @@ struct SetAsideTests {
         try f.signIn("ann")
         f.watchPass()
         let folder = f.page("page-000001", .labeler("ann"))
-        let text = try String(decoding: FileSystem.read(folder + "/page.json").bytes, as: UTF8.self)
+        let text = try String(decoding: LocalPaths.read(folder + "/page.json").bytes, as: UTF8.self)
             .replacingOccurrences(of: "\"tags\": null", with: "\"tags\": [\"circle\"]")
             .replacingOccurrences(of: "\"status\": \"open\"", with: "\"status\": \"submitted\"")
         let handle = try #require(FileHandle(forUpdatingAtPath: folder + "/page.json"))
         try handle.truncate(atOffset: 0)
         try handle.write(contentsOf: Data(text.utf8.prefix(text.utf8.count / 2 + 40)))
         f.engine.pass(once: false)
-        #expect(!FileSystem.exists(folder + "/ERRORS.txt"))
+        #expect(!LocalPaths.exists(folder + "/ERRORS.txt"))
         #expect(f.events("rejected").isEmpty)
         try handle.write(contentsOf: Data(text.utf8.dropFirst(text.utf8.count / 2 + 40)))
         try handle.close()
         f.watchPass(after: 1)
         #expect(f.events("rejected").isEmpty)
-        #expect(FileSystem.exists(f.page("page-000001", .outbox) + "/page.json"))
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
     }
 
     @Test("A stale copy still arriving is set aside only once quiet, in watch mode")
@@ -287,14 +287,14 @@ struct SetAsideTests {
         try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
         var old = try f.manifest(live)
         old.setMember("revision", .number(1))
-        try FileSystem.writeAtomically(stale + "/page.json", Array(JSONWriter.pretty(old).utf8))
-        try FileSystem.writeAtomically(f.workspace.labeler("p", "bob") + "/SIGNED-OUT.txt", Array("x\n".utf8))
+        try LocalPaths.writeAtomically(stale + "/page.json", Array(JSONWriter.pretty(old).utf8))
+        try LocalPaths.writeAtomically(f.workspace.labeler("p", "bob") + "/SIGNED-OUT.txt", Array("x\n".utf8))
         f.engine.pass(once: false)
         #expect(f.conflicts.isEmpty)
         f.watchPass(after: 6)
         #expect(f.conflicts.count == 1)
         #expect(f.held("ann") == ["page-000001"])
-        #expect(!FileSystem.exists(stale))
+        #expect(!LocalPaths.exists(stale))
     }
 }
 
@@ -307,17 +307,17 @@ struct OnceRecheckTests {
         try DaemonFixture.copySample("square-1.png", from: DaemonFixture.samples, to: file)
         f.engine.pass(once: true)
         let due = try #require(f.engine.recheckDue, "read right after the scan: a second look is asked for")
-        #expect(FileSystem.exists(file), "not taken before the second look")
+        #expect(LocalPaths.exists(file), "not taken before the second look")
         // The same bytes renamed over it, as a writer's atomic save does: another version.
         try DaemonFixture.copySample("square-1.png", from: DaemonFixture.samples, to: file + ".tmp")
         #expect(rename(file + ".tmp", file) == 0)
         f.clock.now = due
         f.engine.recheck()
         #expect(f.engine.recheckDue == nil)
-        #expect(FileSystem.exists(file))
+        #expect(LocalPaths.exists(file))
         #expect(f.queued == ["page-000001"])
         f.once()
-        #expect(!FileSystem.exists(file))
+        #expect(!LocalPaths.exists(file))
         #expect(f.queued == ["page-000001", "page-000002"])
     }
 }

@@ -115,8 +115,10 @@ struct RootedDirectoryTests {
     func movesAndLinks() throws {
         let t = try RootAndOutside()
         let root = try RootedDirectory.open(t.root)
-        let queue = try root.makeFolders("Watch/p/queue")
-        let ann = try root.makeFolders(t.root + "/Watch/p/labelers/ann")
+        try root.makeFolders("Watch/p/queue")
+        try root.makeFolders(t.root + "/Watch/p/labelers/ann")
+        let queue = try root.folder("Watch/p/queue")
+        let ann = try root.folder(t.root + "/Watch/p/labelers/ann")
         try queue.makeFolders("page-000001")
         try queue.writeNew("page-000001/page.json", Array("{}".utf8))
         try ann.makeFolders("page-000001")
