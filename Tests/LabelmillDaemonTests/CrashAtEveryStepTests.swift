@@ -122,12 +122,13 @@ final class CrashWorkload {
             try pass()
             guard let third = held("bob").first else { throw Stop() }
             try save(third, by: "bob", tags: ["square"], status: "open")
+            try pass()  // the daemon sees bob's change: his lease runs from here
             try pass(after: 30)
             // A late image arrives meanwhile, and ann fixes part of her rejected page (her lease goes on).
             try drop(Self.samples[4].name, Self.samples[4].bytes)
             try save(second, by: "ann", tags: ["square"], status: "open")
             try pass()
-            try pass(after: 31)
+            try pass(after: 29)
             // ann signs out with `leave`: her rejected page goes back to the queue with its labels.
             try act {
                 let queue = WorkQueue(workspace: ws, project: "p", root: fs, now: { [clock] in clock.now })
