@@ -35,7 +35,7 @@ extension Engine {
         if let seen, seen.sameVersion(as: status) { return }
         let since = seenChange(file, status)
         // Let an editor or a sync tool finish writing first.
-        if !once && !QuietPeriod(seconds: pageSettleSeconds).isOver(since: since, now: now()) {
+        if case .wait = PageFileRule.step(change: .scanned, since: since, now: now(), quiet: QuietPeriod(seconds: pageSettleSeconds), once: once) {
             project.watchDirty = true
             return
         }

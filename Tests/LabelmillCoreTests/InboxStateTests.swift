@@ -55,3 +55,26 @@ struct InboxStateTests {
         #expect(inbox.lastActivity == t0 + 12)
     }
 }
+
+/// When a live page.json is read, on a mock clock.
+@Suite("Page file rule")
+struct PageFileRuleTests {
+    let t0 = 1_000_000.0
+
+    @Test("A scanned page.json is read once it has been quiet for the page settle period; --once reads it at once")
+    func settles() {
+        #expect(PageFileRule.step(change: .scanned, since: t0, now: t0 + 0.1, quiet: .pageFile, once: false) == .wait(until: t0 + 0.3))
+        #expect(PageFileRule.step(change: .scanned, since: t0, now: t0 + 0.3, quiet: .pageFile, once: false) == .review)
+        #expect(PageFileRule.step(change: .changed, since: t0, now: t0, quiet: .pageFile, once: true) == .review)
+    }
+
+    @Test("Closed after writing or renamed into place: read at once if it parses, else it waits (it may be mid-save)",
+          arguments: [FileChange.closedAfterWriting, .renamedIn])
+    func writerFinished(_ change: FileChange) {
+        #expect(PageFileRule.step(change: change, since: t0, now: t0, quiet: .pageFile, once: false, parses: true) == .review)
+        #expect(PageFileRule.step(change: change, since: t0, now: t0, quiet: .pageFile, once: false, parses: false) == .wait(until: t0 + 0.3))
+        #expect(PageFileRule.step(change: change, since: t0, now: t0, quiet: .pageFile, once: false) == .wait(until: t0 + 0.3))
+        // A change in place (an editor writing over the file) is no word that the writer is done.
+        #expect(PageFileRule.step(change: .changed, since: t0, now: t0, quiet: .pageFile, once: false, parses: true) == .wait(until: t0 + 0.3))
+    }
+}
