@@ -15,6 +15,7 @@
 // several folders of one page           LiveCopy.choose             the live one; the others set aside, each
 //                                                                   with a ConflictReason (its NOTE.txt)
 // a submission read and checked         SubmissionVerdict.of        accept, reject with errors, ERRORS.txt
+// a page in no folder of Watch          MissingPage.step / restored restore it now, wait (changing hands?)
 // a page changes hands                  PagePhase.after / revision  the next phase; the revision goes up
 // a tick: labelers and their leases     Staffing.actions (Lease)    expire a lease, fill a folder
 // project.json read, a full disk        ProjectPhase                unconfigured(reason), ready, waitingForSpace
