@@ -10,7 +10,11 @@ extension Engine {
 
     /// Takes the finished files of a project's inbox: each settled file is
     /// checked and hashed, then queued for a page or refused with a reason.
-    func ingest(_ project: ProjectState, once: Bool) throws(FileSystemError) {
+    /// `finished`: files the watcher saw closed after writing or renamed into
+    /// place (or in a folder renamed in): each is examined at once and taken if
+    /// its structure is whole; one that is not waits the quiet period like any
+    /// other file, since its writer may open it again.
+    func ingest(_ project: ProjectState, once: Bool, finished: FinishedFiles = FinishedFiles()) throws(FileSystemError) {
         let scan = InboxScanner.walk(workspace.inbox(project.name))
         let items = scan.items
         for root in scan.otherRoots where !project.otherRoots.contains(root) {
@@ -24,10 +28,21 @@ extension Engine {
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
         let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
+        var early = Set<[UInt8]>()
         for item in items {
             present.insert(item.rawPath)
             if pendingPaths.contains(item.rawPath) || duplicatePaths.contains(item.rawPath) { continue }
             if once {
+                ready.append(item)
+                continue
+            }
+            let quietSince = project.settling[item.rawPath].flatMap { $0.status.sameVersion(as: item.status) ? $0.since : nil }
+            if finished.contains(item.rawPath), quietSince.map({ t - $0 < settleSeconds }) ?? true {
+                if quietSince == nil {
+                    project.settling[item.rawPath] = (item.status, t)
+                }
+                project.lastInboxActivity = t
+                early.insert(item.rawPath)
                 ready.append(item)
                 continue
             }
@@ -59,6 +74,10 @@ extension Engine {
             }
         }
         for (item, outcome) in zip(ordered, outcomes) {
+            if early.contains(item.rawPath) {
+                // Not whole (or not an image) on the first look: judged after the quiet period.
+                guard case .image = outcome else { continue }
+            }
             project.settling[item.rawPath] = nil
             // One file the daemon cannot handle must not stop the others.
             do throws(FileSystemError) {
@@ -197,5 +216,26 @@ extension Engine {
         project.tally.refused += 1
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
+    }
+}
+
+/// Inbox files the watcher saw finished: closed after writing, or renamed in
+/// (alone, or inside a folder renamed in).
+struct FinishedFiles {
+    var files = Set<[UInt8]>()
+    var folders = Set<[UInt8]>()
+
+    var isEmpty: Bool { files.isEmpty && folders.isEmpty }
+
+    func contains(_ rawPath: [UInt8]) -> Bool {
+        if files.contains(rawPath) { return true }
+        guard !folders.isEmpty else { return false }
+        // A file below a folder renamed in: any of its parent folders.
+        var end = rawPath.count
+        while let slash = rawPath[..<end].lastIndex(of: 47) {
+            if folders.contains(Array(rawPath[..<slash])) { return true }
+            end = slash
+        }
+        return false
     }
 }

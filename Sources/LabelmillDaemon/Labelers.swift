@@ -10,14 +10,23 @@ extension Engine {
         try noteFoldersThatAreNotLabelers(project)
         let queue = workQueue(project)
         let t = now()
+        var leaseDue = Double.infinity
+        defer { project.leaseDue = leaseDue }
         for labeler in queue.labelers {
             let held = queue.held(by: labeler.name)
-            if !held.isEmpty, t - lastTouch(of: labeler.name, held: held, in: project) >= settings.leaseMinutes * 60 {
-                try timeOut(labeler.name, settings: settings, in: project)
-                continue
+            if !held.isEmpty {
+                let due = lastTouch(of: labeler.name, held: held, in: project) + settings.leaseMinutes * 60
+                if t >= due {
+                    try timeOut(labeler.name, settings: settings, in: project)
+                    continue
+                }
+                leaseDue = min(leaseDue, due)
             }
             guard labeler.signedIn else { continue }
-            for id in try queue.fill(labeler.name, upTo: settings.pagesPerLabeler) {
+            let moved = try queue.fill(labeler.name, upTo: settings.pagesPerLabeler, waiting: project.queueOrder?.ids)
+            if !moved.isEmpty { leaseDue = min(leaseDue, t + settings.leaseMinutes * 60) }
+            for id in moved {
+                project.queueOrder?.remove(id)
                 project.touched[labeler.name] = t
                 emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: labeler.name))
                 logger.info("page assigned", metadata: ["project": "\(project.name)", "page.id": "\(id)", "labeler": "\(labeler.name)"])
@@ -67,6 +76,7 @@ extension Engine {
         let minutes = JSONWriter.formatNumber(settings.leaseMinutes)
         let returned = try queue.release(name, reason: "Timed out: none of your pages changed for \(minutes) minutes, so they went back to the queue with your labels, for another labeler.")
         for id in returned {
+            project.queueOrder?.insert(id)
             emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
         }
         let handedIn = Set(queue.submitted(by: name))
@@ -94,7 +104,8 @@ extension Engine {
     /// The work queue, sharing the daemon's copies in memory.
     func workQueue(_ project: ProjectState) -> WorkQueue {
         WorkQueue(workspace: workspace, project: project.name, root: root, now: now,
-                  knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
+                  knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 },
+                  onPlaced: { project.placed[$0] = $1 })
     }
 
     /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)

@@ -116,6 +116,7 @@ extension Engine {
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
             project.handled[folder] = try result.get()
+            project.queueOrder?.insert(manifest.page)
             logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
         if var classes = project.classes, let newest = made.last, classes.tags != newest.tags || classes.task != newest.task {
@@ -133,6 +134,7 @@ extension Engine {
     /// into place.
     func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
         let status = try Self.writePage(manifest, workspace: workspace, root: root, at: place, moving: [:])
+        if place == .queue { project.queueOrder?.insert(manifest.page) }
         // The daemon wrote it: nothing to review until someone changes it.
         project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status
     }
@@ -171,9 +173,12 @@ extension Engine {
     /// Every page the daemon made that is not done must live somewhere in Watch
     /// (or have reached the outbox). A page a stop left unplaced, or a labeler
     /// deleted, is put back in the queue from the daemon's copy.
-    func restoreMissingPages(_ project: ProjectState) throws(FileSystemError) {
+    /// `only`: look at these pages alone (one that vanished), not at every page.
+    func restoreMissingPages(_ project: ProjectState, only: [String]? = nil) throws(FileSystemError) {
         let live = livePageFolders(project)
-        for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
+        let candidates = only.map { ids in ids.compactMap { id in project.copies[id].map { (key: id, value: $0) } } }
+            ?? project.copies.sorted(by: { $0.key < $1.key })
+        for (id, copy) in candidates where copy.status != .done {
             if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
