@@ -66,14 +66,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "LabelmillCoreTests", dependencies: ["LabelmillCore"]),
-        .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore"]),
+        // What the test targets share: PNG builders, a seeded generator, temp folders,
+        // polling waits and the built binary. Foundation only, so any test target can use it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LabelmillCoreTests", dependencies: ["LabelmillCore", "TestSupport"]),
+        .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore", "TestSupport"]),
         .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LabelmillCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LabelmillCore", "TestSupport"]),
         .testTarget(
             name: "LabelmillServeTests",
             dependencies: [
-                "LabelmillServe", "LabelmillDaemon", "LabelmillFS", "LabelmillCore",
+                "LabelmillServe", "LabelmillDaemon", "LabelmillFS", "LabelmillCore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -64,9 +64,6 @@ enum EventPlace: Equatable {
 }
 
 extension Engine {
-    /// How long a page folder must stay gone before it is restored: a command
-    /// moving it (`next`, `leave`) puts it back in its new place by then.
-    static let vanishedQuietSeconds = 1.0
     /// Pages looked at per slice of a rescan: a few milliseconds of work.
     static let rescanSlice = 500
 
@@ -198,12 +195,12 @@ extension Engine {
 
     /// Looks at one page after an event: settles its live copy and reviews
     /// it. A page.json mid-save or a copy still arriving is looked at again
-    /// after its quiet period; a page found nowhere, after a second.
+    /// after its quiet period; a page found nowhere, after `restoreGraceSeconds`.
     func reviewOne(_ id: String, seenAt seen: Set<String>, in project: ProjectState) throws(FileSystemError) {
         guard PageID.number(id) != nil else { return }
         let instances = locate(id, also: seen, in: project)
         guard !instances.isEmpty else {
-            if let copy = project.copies[id], copy.status != .done { schedule(id, after: Self.vanishedQuietSeconds, in: project) }
+            if let copy = project.copies[id], copy.status != .done { schedule(id, after: restoreGraceSeconds, in: project) }
             return
         }
         let dirty = project.watchDirty
@@ -284,9 +281,9 @@ extension Engine {
     /// When the project's inbox needs another look: a file's quiet period
     /// ends, or a partial page is due to be flushed.
     func inboxDue(_ project: ProjectState) -> Double? {
-        var due = project.settling.values.map { $0.since + settleSeconds }.min()
+        var due = project.inboxWaitUntil
         if let settings = project.settings, !project.pending.isEmpty {
-            due = min(due ?? .infinity, project.lastInboxActivity + settings.flushSeconds)
+            due = min(due ?? .infinity, QuietPeriod(seconds: settings.flushSeconds).end(since: project.inbox.lastActivity))
         }
         return due
     }

@@ -4,6 +4,9 @@ import LabelmillFS
 import Glibc
 #endif
 
+/// How long after the scan `--once` looks at a file again before taking it.
+let onceRecheckSeconds = 0.02
+
 extension Engine {
     /// The largest file taken (SPEC section 6).
     static let maxFileBytes: Int64 = 1 << 30
@@ -15,7 +18,7 @@ extension Engine {
     /// its structure is whole; one that is not waits the quiet period like any
     /// other file, since its writer may open it again.
     func ingest(_ project: ProjectState, once: Bool, finished: FinishedFiles = FinishedFiles()) throws(FileSystemError) {
-        let scan = InboxScanner.walk(workspace.inbox(project.name))
+        let scan = InboxScanner.walk(workspace.inbox(project.name), in: root)
         let items = scan.items
         for root in scan.otherRoots where !project.otherRoots.contains(root) {
             // Another daemon's root inside this inbox: its files are its own.
@@ -24,7 +27,10 @@ extension Engine {
                          metadata: ["project": "\(project.name)"])
         }
         let t = now()
+        project.inbox.settle = QuietPeriod(seconds: settleSeconds)
+        project.inboxWaitUntil = nil
         var ready: [InboxItem] = []
+        var rechecked: [(InboxItem, Examination)] = []
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
         let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
@@ -32,58 +38,77 @@ extension Engine {
         for item in items {
             present.insert(item.rawPath)
             if pendingPaths.contains(item.rawPath) || duplicatePaths.contains(item.rawPath) { continue }
+            if let parked = project.awaitingRecheck[item.rawPath] {
+                // The second look of --once: still the version read, or seen again on a later run.
+                guard t >= parked.due else { continue }
+                project.awaitingRecheck[item.rawPath] = nil
+                rechecked.append((item, parked.status.sameVersion(as: item.status) ? parked.outcome : .changed))
+                continue
+            }
             if once {
                 ready.append(item)
                 continue
             }
-            let quietSince = project.settling[item.rawPath].flatMap { $0.status.sameVersion(as: item.status) ? $0.since : nil }
-            if finished.contains(item.rawPath), quietSince.map({ t - $0 < settleSeconds }) ?? true {
-                if quietSince == nil {
-                    project.settling[item.rawPath] = (item.status, t)
-                }
-                project.lastInboxActivity = t
-                early.insert(item.rawPath)
+            // Watch mode: a file is taken once it has been the same version for settleSeconds,
+            // or at once when the watcher saw its writer finish and it is whole.
+            let change: FileChange = finished.contains(item.rawPath) ? .renamedIn : .scanned
+            switch project.inbox.saw(item.rawPath, version: FileVersion(item.status), change: change, at: t) {
+            case .examine(let refuseIfBroken):
                 ready.append(item)
-                continue
-            }
-            // Watch mode: a file is taken once its size and time held for settleSeconds.
-            if let seen = project.settling[item.rawPath], seen.status.sameVersion(as: item.status) {
-                if t - seen.since >= settleSeconds { ready.append(item) }
-            } else {
-                project.settling[item.rawPath] = (item.status, t)
-                project.lastInboxActivity = t
+                if !refuseIfBroken { early.insert(item.rawPath) }
+            case .wait(let until):
+                project.inboxWaitUntil = min(project.inboxWaitUntil ?? until, until)
+            case .forget:
+                break
             }
         }
-        project.settling = project.settling.filter { present.contains($0.key) }
+        project.inbox.keep(only: present)
+        project.awaitingRecheck = project.awaitingRecheck.filter { present.contains($0.key) }
         // A queued image that vanished from the inbox before its page was built is dropped from the plan.
         project.removePending { !present.contains($0.rawPath) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
-        if ready.isEmpty { return }
+        if ready.isEmpty && rechecked.isEmpty { return }
         let ordered = ready.sorted(by: { $0.source < $1.source })
         // Reading, checking and hashing are independent per file: both cores share them.
         var outcomes = Self.examineAll(ordered, root: root)
+        // In the order of their sources, as the first look took them.
+        var work: [(InboxItem, Examination)] = rechecked.sorted { $0.0.source < $1.0.source }
         if once {
             // The short recheck of --once: at least 20 ms after the scan, each
-            // file must still be the one that was read (reading usually takes longer).
-            let waited = now() - t
-            if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
+            // file must still be the one that was read. Reading usually takes
+            // longer; when it did not, the caller looks again (`runOnce`).
+            let recheckAt = t + onceRecheckSeconds
+            let soon = now() < recheckAt
             for i in outcomes.indices {
                 guard case .image = outcomes[i] else { continue }
-                if let current = root.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) { continue }
-                outcomes[i] = .changed
+                if soon {
+                    project.awaitingRecheck[ordered[i].rawPath] = (ordered[i].status, outcomes[i], recheckAt)
+                    outcomes[i] = .awaitingRecheck
+                    recheckDue = max(recheckDue ?? recheckAt, recheckAt)
+                } else if let current = root.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) {
+                    continue
+                } else {
+                    outcomes[i] = .changed
+                }
             }
         }
-        for (item, outcome) in zip(ordered, outcomes) {
+        work += zip(ordered, outcomes).map { ($0, $1) }
+        for (item, outcome) in work {
             if early.contains(item.rawPath) {
-                // Not whole (or not an image) on the first look: judged after the quiet period.
-                guard case .image = outcome else { continue }
+                // Not whole (or not an image) on the first look: judged after its quiet period.
+                guard case .image = outcome else {
+                    project.inboxWaitUntil = min(project.inboxWaitUntil ?? t + settleSeconds, t + settleSeconds)
+                    continue
+                }
             }
-            project.settling[item.rawPath] = nil
+            project.inbox.done(item.rawPath)
             // One file the daemon cannot handle must not stop the others.
             do throws(FileSystemError) {
                 switch outcome {
                 case .changed:
                     continue  // still being written: seen again on a later pass
+                case .awaitingRecheck:
+                    continue  // taken on the second look
                 case .refused(let reason):
                     try refuse(item, in: project, reason: reason)
                 case .failed(let error):
@@ -96,7 +121,7 @@ extension Engine {
                 logger.error("cannot take this file; trying again later", metadata: ["project": "\(project.name)", "file": "\(item.source)", "error": "\(error)"])
                 continue
             }
-            project.lastInboxActivity = t
+            project.inbox.noteActivity(at: t)
         }
     }
 
@@ -106,17 +131,19 @@ extension Engine {
         case refused(String)
         /// Changed or gone since the scan: not finished yet.
         case changed
+        /// Read too soon after the scan to be sure (`--once`): looked at again first.
+        case awaitingRecheck
         case failed(FileSystemError)
     }
 
     /// Examines files on both cores; results in the given order.
-    static func examineAll(_ items: [InboxItem], root: RootedDirectory) -> [Examination] {
+    static func examineAll(_ items: [InboxItem], root: any FileSystem) -> [Examination] {
         onBothCores(items.count) { examine(items[$0], root: root) }
     }
 
     /// Reads and checks one settled inbox file: the name, the kind of file, the
     /// size, the whole image structure, and its SHA-256. No shared state.
-    static func examine(_ item: InboxItem, root: RootedDirectory) -> Examination {
+    static func examine(_ item: InboxItem, root: any FileSystem) -> Examination {
         if let refusal = item.refusal { return .refused(refusal) }
         if item.rawPath.count >= Int(PATH_MAX) {
             return .refused("the path is \(item.rawPath.count) bytes long, more than the \(Int(PATH_MAX) - 1) a file can be opened by; move the file to a shorter path and drop it again")
@@ -186,23 +213,6 @@ extension Engine {
             }
         }
         project.duplicates = waiting
-    }
-
-    /// An inbox file that is a hard link of an image already paged: the daemon
-    /// stopped between building the page and removing the original. Finish that.
-    /// The page may be done by now (its kept image dropped): its image in the outbox or Watch tells too.
-    func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
-        guard item.status.links > 1, let (page, file) = project.index[sha256] else { return false }
-        var places = [PageJournal(workspace: workspace, project: project.name).image(sha256),
-                      Path.join(workspace.folder(of: page, in: project.name, at: .outbox), file),
-                      Path.join(workspace.folder(of: page, in: project.name, at: .queue), file)]
-        if let holder = project.copies[page]?.assignedTo {
-            places.append(Path.join(workspace.folder(of: page, in: project.name, at: .labeler(holder)), file))
-        }
-        guard places.contains(where: { root.status($0).map { $0.inode == item.status.inode && $0.device == item.status.device } ?? false })
-        else { return false }
-        try root.remove(rawPath: item.rawPath)
-        return true
     }
 
     /// Moves a refused input to `Outbox/<project>/rejected/` with NAME.reason.txt.

@@ -2,26 +2,6 @@ import LabelmillCore
 import LabelmillFS
 
 extension Engine {
-    /// Loads the daemon's copies of a project's pages: the duplicate index, the
-    /// next page number, and what each live page should look like; then puts
-    /// back any page a stop or a person left missing.
-    func loadCopies(_ project: ProjectState) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
-        try journal.prepare()
-        let (pages, lines) = try journal.load()
-        project.copies = pages
-        project.index = [:]
-        var highest = 0
-        for (id, manifest) in pages {
-            highest = max(highest, PageID.number(id) ?? 0)
-            for image in manifest.images { project.index[image.sha256] = (id, image.file) }
-        }
-        project.nextNumber = highest + 1
-        if lines > 2 * pages.count + 1000 { try journal.compact(pages) }
-        try recoverEvents(project)
-        try restoreMissingPages(project)
-    }
-
     func readManifest(_ path: String) -> PageManifest? {
         guard let bytes = try? root.read(path, maxBytes: Int64(StrictJSON.maxBytes)).bytes,
               let node = try? StrictJSON.parse(bytes) else { return nil }
@@ -51,7 +31,7 @@ extension Engine {
     /// Builds up to `maxPages` pages; true when it stopped at that limit.
     func buildBatch(_ project: ProjectState, flushAll: Bool, maxPages: Int) throws(FileSystemError) -> Bool {
         guard let settings = project.settings, !project.pending.isEmpty else { return false }
-        let quiet = now() - project.lastInboxActivity >= settings.flushSeconds
+        let quiet = project.inbox.isQuiet(for: QuietPeriod(seconds: settings.flushSeconds), now: now())
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
@@ -141,7 +121,7 @@ extension Engine {
 
     /// Writes one page folder; touches no engine state, so pages can be
     /// written side by side. Returns the status of the page.json written.
-    static func writePage(_ manifest: PageManifest, workspace: Workspace, root: RootedDirectory, at place: Workspace.Place,
+    static func writePage(_ manifest: PageManifest, workspace: Workspace, root: any FileSystem, at place: Workspace.Place,
                           moving originals: [String: [UInt8]]) throws(FileSystemError) -> FileStatus? {
         let project = manifest.project
         let journal = PageJournal(workspace: workspace, project: project, root: root)
@@ -170,35 +150,6 @@ extension Engine {
         return written
     }
 
-    /// Every page the daemon made that is not done must live somewhere in Watch
-    /// (or have reached the outbox). A page a stop left unplaced, or a labeler
-    /// deleted, is put back in the queue from the daemon's copy.
-    /// `only`: look at these pages alone (one that vanished), not at every page.
-    func restoreMissingPages(_ project: ProjectState, only: [String]? = nil) throws(FileSystemError) {
-        let live = livePageFolders(project)
-        let candidates = only.map { ids in ids.compactMap { id in project.copies[id].map { (key: id, value: $0) } } }
-            ?? project.copies.sorted(by: { $0.key < $1.key })
-        for (id, copy) in candidates where copy.status != .done {
-            if live[id]?.isEmpty == false { continue }
-            let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
-            if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
-                try finishCopy(done, in: project)
-                continue
-            }
-            var restored = copy
-            restored.status = .open
-            restored.assignedTo = nil
-            restored.errors = nil
-            // Restoring changes hands: a copy of the lost folder that turns up later is stale.
-            restored.revision = copy.revision + 1
-            try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
-            project.copies[id] = restored
-            try placePage(restored, in: project, at: .queue)
-            emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
-            logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
-        }
-    }
-
     /// Page folders in Watch (queue and labelers), by page id; a page copied
     /// by hand or by a sync tool can be in several places at once.
     func livePageFolders(_ project: ProjectState) -> [String: [(folder: String, place: Workspace.Place)]] {
@@ -216,23 +167,13 @@ extension Engine {
         return found
     }
 
-    /// The latest time anything in a folder changed: the folder itself and its
-    /// entries, mtime or ctime (`rsync -a` keeps old mtimes, but every write
-    /// and rename sets ctime).
-    func latestChange(in folder: String) -> Double {
-        var latest = 0.0
-        for path in [folder] + root.names(folder).map({ Path.join(folder, $0) }) {
-            guard let st = root.status(path) else { continue }
-            latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
-        }
-        return latest
-    }
-
     /// Records a page as done in the daemon's copy and drops the kept images,
     /// so emptying the outbox frees the disk.
     func finishCopy(_ done: PageManifest, in project: ProjectState) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.append([done])
+        // Before the kept images go: after that, a leftover would pass for a new duplicate.
+        try removeInboxLeftovers(of: done, in: project)
         try journal.dropImages(of: done)
         project.copies[done.page] = done
         if var classes = project.classes, !ClassRecord.labelTags(of: done).isSubset(of: classes.used) {

@@ -11,7 +11,7 @@ public struct WorkQueue {
     public let workspace: Workspace
     public let project: String
     /// The workspace root, held open: every path goes through it, never through a link.
-    let root: RootedDirectory?
+    let root: (any FileSystem)?
 
     /// The daemon's copies it already holds (saves reading the journal).
     public var knownCopy: ((String) -> PageManifest?)?
@@ -23,7 +23,7 @@ public struct WorkQueue {
     /// Seconds since the epoch, for the names of folders set aside.
     let now: () -> Double
 
-    public init(workspace: Workspace, project: String, root: RootedDirectory? = nil, now: @escaping () -> Double = WorkQueue.realTime,
+    public init(workspace: Workspace, project: String, root: (any FileSystem)? = nil, now: @escaping () -> Double = WorkQueue.realTime,
                 knownCopy: ((String) -> PageManifest?)? = nil, onRecord: ((PageManifest) -> Void)? = nil,
                 onPlaced: ((String, FileStatus) -> Void)? = nil) {
         self.onPlaced = onPlaced
@@ -44,17 +44,19 @@ public struct WorkQueue {
     public static let signedOutFile = "SIGNED-OUT.txt"
     public static let noMorePagesFile = "NO-MORE-PAGES.txt"
 
-    func rooted() throws(FileSystemError) -> RootedDirectory {
+    func rooted() throws(FileSystemError) -> any FileSystem {
         if let root { return root }
         return try RootedDirectory.open(workspace.root)
     }
 
-    /// The queue's folder, or why it cannot be used (a symlink, missing).
-    func queueFolder() throws(FileSystemError) -> RootedDirectory { try rooted().folder(workspace.queue(project)) }
+    /// The names in the queue's folder, or why it cannot be used (a symlink, missing).
+    func queueNames() throws(FileSystemError) -> [String] {
+        try rooted().list(workspace.queue(project)).compactMap(\.name).sorted()
+    }
 
     /// Page ids waiting in the queue, oldest first.
     public var queued: [String] {
-        ((try? queueFolder())?.names() ?? []).filter { PageID.number($0) != nil }
+        ((try? queueNames()) ?? []).filter { PageID.number($0) != nil }
     }
 
     /// Page ids a labeler holds (real folders only).
@@ -100,12 +102,12 @@ public struct WorkQueue {
     public func fill(_ name: String, upTo count: Int, waiting known: [String]? = nil) throws(FileSystemError) -> [String] {
         let root = try rooted()
         let folder = workspace.labeler(project, name)
-        _ = try root.folder(folder)
+        try root.requireFolder(folder)
         var holding = held(by: name).count
         var moved: [String] = []
         var waiting: [String] = []
         if holding < count {
-            if let known { waiting = known } else { waiting = try queueFolder().names().filter { PageID.number($0) != nil } }
+            if let known { waiting = known } else { waiting = try queueNames().filter { PageID.number($0) != nil } }
         }
         for id in waiting {
             if holding >= count { break }
@@ -133,11 +135,11 @@ public struct WorkQueue {
     public func release(_ name: String, reason: String) throws(FileSystemError) -> [String] {
         let root = try rooted()
         let folder = workspace.labeler(project, name)
-        do { _ = try root.folder(folder) } catch {
+        do { try root.requireFolder(folder) } catch {
             if error.isNotFound { return [] }
             throw error
         }
-        _ = try queueFolder()
+        try root.requireFolder(workspace.queue(project))
         let text = "\(reason)\nTo sign in again, delete this file or run: labelmill next \(project) --as \(name)\n"
         try root.writeAtomically(Path.join(folder, Self.signedOutFile), Array(text.utf8), durable: false)
         var returned: [String] = []

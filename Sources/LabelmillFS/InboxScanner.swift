@@ -1,7 +1,4 @@
 import LabelmillCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One file found in a project's inbox, as lstat saw it.
 public struct InboxItem: Sendable {
@@ -41,59 +38,35 @@ public enum InboxScanner {
     /// to list (a file whose path is past PATH_MAX is found, and refused by
     /// the examination). One descriptor per level is open at a time.
     public static func walk(_ folder: String) -> InboxScan {
-        var scan = InboxScan()
-        let top = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard top >= 0, let topDir = fdopendir(top) else {
-            if top >= 0 { close(top) }
-            return scan
-        }
-        // Each frame: an open folder, its path and its path below the inbox.
-        var stack: [(dir: OpaquePointer, path: [UInt8], relative: [UInt8])] = [(topDir, Array(folder.utf8), [])]
-        while let frame = stack.last {
-            guard let ent = readdir(frame.dir) else {
-                closedir(frame.dir)
-                stack.removeLast()
-                continue
-            }
-            let raw: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if raw == [46] || raw == [46, 46] || Names.isIgnored(raw: raw) { continue }
-            let depth = stack.count - 1
-            if depth == 0, raw == Array("project.json".utf8) || raw == Array("INSTRUCTIONS.md".utf8) { continue }
-            let fd = dirfd(frame.dir)
-            var s = stat()
-            guard raw.withCString({ fstatat(fd, $0, &s, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
-            let status = FileStatus(s)
-            let full = frame.path + [47] + raw
-            let rel = frame.relative.isEmpty ? raw : frame.relative + [47] + raw
-            let name = String(validating: raw, as: UTF8.self)
-            var item = InboxItem(rawPath: full, source: RawName.escaped(rel), name: name, rawName: raw, status: status)
-            guard status.kind == .directory else {
-                scan.items.append(item)
-                continue
-            }
-            if isOtherRoot(fd, raw) {
-                scan.otherRoots.append(RawName.escaped(full))
-                continue
-            }
-            if depth + 1 >= maxDepth {
-                item.refusal = "a folder \(maxDepth) levels below the project's inbox; images are taken up to \(maxDepth - 1) folders deep: move them higher and drop them again"
-                scan.items.append(item)
-                continue
-            }
-            let child = raw.withCString { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            guard child >= 0, let dir = fdopendir(child) else {
-                if child >= 0 { close(child) }
-                continue
-            }
-            stack.append((dir, full, rel))
-        }
-        return scan
+        // The inbox itself is never reached through a link either.
+        guard LocalPaths.status(folder)?.kind == .directory, let root = try? RootedDirectory.open(folder) else { return InboxScan() }
+        return walk(folder, in: root)
     }
 
-    /// Whether the folder `name` in `parent` holds `.labelmill/lock`: a root of its own.
-    static func isOtherRoot(_ parent: Int32, _ name: [UInt8]) -> Bool {
-        var s = stat()
-        let lock = name + Array("/.labelmill/lock".utf8)
-        return lock.withCString { fstatat(parent, $0, &s, AT_SYMLINK_NOFOLLOW) } == 0 && s.st_mode & S_IFMT == S_IFREG
+    /// As `walk(_:)`, for the inbox at `folder` in a file system.
+    public static func walk(_ folder: String, in fs: any FileSystem) -> InboxScan {
+        var scan = InboxScan()
+        try? fs.visitTree(folder) { entry in
+            let raw = entry.name
+            if Names.isIgnored(raw: raw) { return false }
+            if entry.depth == 0, raw == Array("project.json".utf8) || raw == Array("INSTRUCTIONS.md".utf8) { return false }
+            var item = InboxItem(rawPath: entry.path, source: RawName.escaped(entry.relative), name: String(validating: raw, as: UTF8.self),
+                                 rawName: raw, status: entry.status)
+            guard entry.status.kind == .directory else {
+                scan.items.append(item)
+                return false
+            }
+            if fs.status(rawPath: entry.path + Array("/.labelmill/lock".utf8))?.kind == .regular {
+                scan.otherRoots.append(RawName.escaped(entry.path))
+                return false
+            }
+            if entry.depth + 1 >= maxDepth {
+                item.refusal = "a folder \(maxDepth) levels below the project's inbox; images are taken up to \(maxDepth - 1) folders deep: move them higher and drop them again"
+                scan.items.append(item)
+                return false
+            }
+            return true
+        }
+        return scan
     }
 }

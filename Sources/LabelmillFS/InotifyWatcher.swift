@@ -154,11 +154,11 @@ public final class InotifyWatcher: @unchecked Sendable {
                 if e == ENAMETOOLONG { skipped.append(dir) }
                 continue  // gone meanwhile, or not readable: the scans still look
             }
-            guard below(dir), let entries = try? FileSystem.list(dir) else { continue }
+            guard below(dir), let entries = try? LocalPaths.list(dir) else { continue }
             for entry in entries {
                 guard let name = entry.name else { continue }
                 let child = dir + "/" + name
-                if entry.isDirectory == true || (entry.isDirectory == nil && FileSystem.isDirectory(child)) { stack.append(child) }
+                if entry.isDirectory == true || (entry.isDirectory == nil && LocalPaths.isDirectory(child)) { stack.append(child) }
             }
         }
         return (nil, skipped)

@@ -11,11 +11,11 @@ public final class RootLock {
     /// Takes the lock or says who holds it.
     public init(workspace: Workspace, command: String) throws(LockError) {
         path = workspace.lockFile
-        do { try FileSystem.makeDirectories(workspace.stateRoot) } catch { throw LockError(message: error.description) }
+        do { try LocalPaths.makeDirectories(workspace.stateRoot) } catch { throw LockError(message: error.description) }
         let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LockError(message: FileSystemError("open", path).description) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? FileSystem.read(path, maxBytes: 4096)).map { String(decoding: $0.bytes, as: UTF8.self) }?
+            let holder = (try? LocalPaths.read(path, maxBytes: 4096)).map { String(decoding: $0.bytes, as: UTF8.self) }?
                 .trimmingCharacters(in: " \n") ?? ""
             close(fd)
             throw LockError(message: "another labelmill daemon already watches this root (\(holder.isEmpty ? "holder unknown" : holder)); lock file \(path)")

@@ -11,13 +11,20 @@ public enum PageFolder {
 
     /// As `files(_:)`, for a page folder opened inside the root (never through a link).
     public static func files(_ folder: RootedDirectory) throws(FileSystemError) -> [PageFolderFile] {
+        try files("", in: folder)
+    }
+
+    /// As `files(_:)`, for the page folder at `path` in a file system.
+    public static func files(_ path: String, in fs: any FileSystem) throws(FileSystemError) -> [PageFolderFile] {
         var files: [PageFolderFile] = []
-        for entry in try folder.list() {
+        let base = Array(path.utf8)
+        for entry in try fs.list(rawPath: base) {
             let display = entry.displayName
             if display == "page.json" || display == "ERRORS.txt" || Names.isIgnored(raw: entry.rawName) { continue }
+            let raw = base.isEmpty ? entry.rawName : base + [47] + entry.rawName
             let read: (bytes: [UInt8], status: FileStatus)
-            do { read = try folder.read(rawPath: entry.rawName, maxBytes: 1 << 30) } catch {
-                files.append(PageFolderFile(name: display, sha256: "", problem: unreadable(folder.status(entry: entry.rawName)?.kind, error)))
+            do { read = try fs.read(rawPath: raw, maxBytes: 1 << 30) } catch {
+                files.append(PageFolderFile(name: display, sha256: "", problem: unreadable(fs.status(rawPath: raw)?.kind, error)))
                 continue
             }
             let facts = try? read.bytes.withUnsafeBytes { ImageProbe.inspect($0) }.get()
@@ -48,7 +55,7 @@ public enum PageFolder {
         let parts = absolute(folder).split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let watchIndex = parts.lastIndex(of: "Watch"), watchIndex + 1 < parts.count else { return nil }
         let root = "/" + parts[..<watchIndex].joined(separator: "/")
-        guard FileSystem.isDirectory(Path.join(root, ".labelmill")) || FileSystem.isDirectory(Path.join(root, "Inbox")) else { return nil }
+        guard LocalPaths.isDirectory(Path.join(root, ".labelmill")) || LocalPaths.isDirectory(Path.join(root, "Inbox")) else { return nil }
         return (Workspace(root: root), parts[watchIndex + 1])
     }
 

@@ -16,15 +16,15 @@ public struct PageJournal: Sendable {
     public let workspace: Workspace
     public let project: String
     /// The workspace root, held open; opened per call when not given.
-    let root: RootedDirectory?
+    let root: (any FileSystem)?
 
-    public init(workspace: Workspace, project: String, root: RootedDirectory? = nil) {
+    public init(workspace: Workspace, project: String, root: (any FileSystem)? = nil) {
         self.workspace = workspace
         self.project = project
         self.root = root
     }
 
-    func rooted() throws(FileSystemError) -> RootedDirectory {
+    func rooted() throws(FileSystemError) -> any FileSystem {
         if let root { return root }
         return try RootedDirectory.open(workspace.root)
     }

@@ -6,10 +6,18 @@ import LabelmillCore
 public struct ClassRecord: Sendable {
     public let workspace: Workspace
     public let project: String
+    /// The workspace root, held open; opened per call when not given.
+    let root: (any FileSystem)?
 
-    public init(workspace: Workspace, project: String) {
+    public init(workspace: Workspace, project: String, root: (any FileSystem)? = nil) {
         self.workspace = workspace
         self.project = project
+        self.root = root
+    }
+
+    func rooted() throws(FileSystemError) -> any FileSystem {
+        if let root { return root }
+        return try RootedDirectory.open(workspace.root)
     }
 
     public var file: String { Path.join(workspace.copies(project), "classes.json") }
@@ -17,17 +25,18 @@ public struct ClassRecord: Sendable {
     /// The recorded history; when there is no record yet (a workspace from
     /// before it existed), it is worked out from the daemon's journal.
     public func read() -> ClassHistory {
-        if let bytes = try? FileSystem.read(file, maxBytes: 1 << 24).bytes, let history = Self.decode(bytes) { return history }
-        guard let pages = try? PageJournal(workspace: workspace, project: project).load().pages, !pages.isEmpty else { return .none }
+        if let bytes = try? rooted().read(file, maxBytes: 1 << 24).bytes, let history = Self.decode(bytes) { return history }
+        guard let pages = try? PageJournal(workspace: workspace, project: project, root: root).load().pages, !pages.isEmpty else { return .none }
         return Self.history(of: pages.values)
     }
 
     /// Writes the record when it says something new.
     public func write(_ history: ClassHistory) throws(FileSystemError) {
         let bytes = Array((JSONWriter.compact(Self.encode(history)) + "\n").utf8)
-        if (try? FileSystem.read(file, maxBytes: 1 << 24).bytes) == bytes { return }
-        try FileSystem.makeDirectories(workspace.copies(project))
-        try FileSystem.writeAtomically(file, bytes)
+        let root = try rooted()
+        if (try? root.read(file, maxBytes: 1 << 24).bytes) == bytes { return }
+        try root.makeFolders(workspace.copies(project))
+        try root.writeAtomically(file, bytes)
     }
 
     /// The newest page's task and tags, and every tag the pages' labels use.
@@ -81,7 +90,7 @@ public enum ProjectRules {
         if let problem = Names.nameProblem(project, what: "project") { throw ProjectProblem(problem) }
         let file = workspace.settingsFile(project)
         let bytes: [UInt8]
-        do { bytes = try FileSystem.read(file, maxBytes: 1 << 20).bytes } catch {
+        do { bytes = try LocalPaths.read(file, maxBytes: 1 << 20).bytes } catch {
             if error.isNotFound { throw ProjectProblem("no project \(project) in \(workspace.root): \(file) does not exist") }
             throw ProjectProblem("\(file): \(error.description)")
         }

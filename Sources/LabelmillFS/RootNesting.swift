@@ -10,11 +10,11 @@ public enum RootNesting {
     /// A root above `root` whose Inbox, Watch, Outbox or .labelmill holds it,
     /// found by walking up the parents: (that root, the folder it is in).
     public static func enclosingRoot(of root: String) -> (root: String, folder: String)? {
-        guard let real = FileSystem.resolved(root) else { return nil }
+        guard let real = LocalPaths.resolved(root) else { return nil }
         let parts = real.split(separator: "/").map(String.init)
         for i in stride(from: parts.count - 1, through: 1, by: -1) where ["Inbox", "Watch", "Outbox", ".labelmill"].contains(parts[i]) {
             let candidate = "/" + parts[..<i].joined(separator: "/")
-            if FileSystem.status(Path.join(candidate, ".labelmill/lock"))?.kind == .regular { return (candidate, parts[i]) }
+            if LocalPaths.status(Path.join(candidate, ".labelmill/lock"))?.kind == .regular { return (candidate, parts[i]) }
         }
         return nil
     }
@@ -22,10 +22,10 @@ public enum RootNesting {
     /// Roots inside this root's inbox (a project folder, or any folder below one).
     public static func rootsInside(_ workspace: Workspace) -> [String] {
         var found: [String] = []
-        for entry in (try? FileSystem.list(workspace.inboxRoot)) ?? [] where !Names.isIgnored(raw: entry.rawName) {
+        for entry in (try? LocalPaths.list(workspace.inboxRoot)) ?? [] where !Names.isIgnored(raw: entry.rawName) {
             let project = Array(workspace.inboxRoot.utf8) + [47] + entry.rawName
-            guard FileSystem.status(rawPath: project)?.kind == .directory else { continue }
-            if FileSystem.status(rawPath: project + Array("/.labelmill/lock".utf8))?.kind == .regular {
+            guard LocalPaths.status(rawPath: project)?.kind == .directory else { continue }
+            if LocalPaths.status(rawPath: project + Array("/.labelmill/lock".utf8))?.kind == .regular {
                 found.append(RawName.escaped(project))
                 continue
             }

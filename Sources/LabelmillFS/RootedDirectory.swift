@@ -12,7 +12,7 @@ import Glibc
 ///
 /// Paths handed in are either relative to this folder or start with its own
 /// `path` (so `Workspace` paths work as they are); `..` is refused.
-public final class RootedDirectory: @unchecked Sendable {  // the descriptor is read-only after init
+public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the descriptor is read-only after init
     public let fd: Int32
     /// The folder's path as opened, for messages and to recognise paths inside it.
     public let path: String
@@ -114,15 +114,16 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         try walk(try components(rawPath)[...], create: false)
     }
 
-    /// Opens a folder below this one, creating what is missing (mode 0755).
-    @discardableResult
-    public func makeFolders(_ path: String) throws(FileSystemError) -> RootedDirectory {
-        try walk(try components(Array(path.utf8))[...], create: true)
+    /// Creates a folder below this one and what is missing above it (mode 0755).
+    public func makeFolders(_ path: String) throws(FileSystemError) {
+        _ = try walk(try components(Array(path.utf8))[...], create: true)
     }
 
+    public func requireFolder(_ path: String) throws(FileSystemError) { _ = try folder(path) }
+
     /// The entries of a folder below this one ("" for this folder itself).
-    public func list(_ path: String = "") throws(FileSystemError) -> [DirectoryEntry] {
-        let folder = path.isEmpty ? self : try self.folder(path)
+    public func list(rawPath: [UInt8]) throws(FileSystemError) -> [DirectoryEntry] {
+        let folder = rawPath.isEmpty ? self : try self.folder(rawPath: rawPath)
         let fresh = openat(folder.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fresh >= 0, let dir = fdopendir(fresh) else {
             let e = FileSystemError("list", folder.path)
@@ -130,22 +131,40 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
             throw e
         }
         defer { closedir(dir) }
-        return FileSystem.entries(of: dir)
+        return LocalPaths.entries(of: dir)
     }
 
-    /// Valid names in a folder, sorted; [] when it cannot be opened.
-    public func names(_ path: String = "") -> [String] {
-        ((try? list(path)) ?? []).compactMap(\.name).sorted()
-    }
-
-    /// Names of the real folders (not links) in a folder, sorted.
-    public func folderNames(_ path: String = "") -> [String] {
-        guard let folder = path.isEmpty ? self : try? self.folder(path) else { return [] }
-        return ((try? folder.list()) ?? []).compactMap { entry in
-            guard let name = entry.name else { return nil }
-            if let isDir = entry.isDirectory { return isDir ? name : nil }
-            return folder.status(entry: entry.rawName)?.kind == .directory ? name : nil
-        }.sorted()
+    public func visitTree(_ path: String, _ visit: (TreeEntry) -> Bool) throws(FileSystemError) {
+        let top = try folder(path)
+        let fresh = openat(top.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fresh >= 0, let topDir = fdopendir(fresh) else {
+            let e = FileSystemError("list", top.path)
+            if fresh >= 0 { close(fresh) }
+            throw e
+        }
+        // Each frame: an open folder, its path as handed in and its path below the top; one descriptor per level.
+        var stack: [(dir: OpaquePointer, path: [UInt8], relative: [UInt8])] = [(topDir, Array(path.utf8), [])]
+        while let frame = stack.last {
+            guard let ent = readdir(frame.dir) else {
+                closedir(frame.dir)
+                stack.removeLast()
+                continue
+            }
+            let raw: [UInt8] = withUnsafeBytes(of: ent.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if raw == [46] || raw == [46, 46] { continue }
+            let fd = dirfd(frame.dir)
+            var st = stat()
+            guard raw.withCString({ fstatat(fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
+            let entry = TreeEntry(path: frame.path.isEmpty ? raw : frame.path + [47] + raw, relative: frame.relative.isEmpty ? raw : frame.relative + [47] + raw,
+                                  name: raw, status: FileStatus(st), depth: stack.count - 1)
+            guard visit(entry), entry.status.kind == .directory else { continue }
+            let child = raw.withCString { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            guard child >= 0, let dir = fdopendir(child) else {
+                if child >= 0 { close(child) }
+                continue
+            }
+            stack.append((dir, entry.path, entry.relative))
+        }
     }
 
     // MARK: Files
@@ -158,8 +177,6 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
     }
 
     /// What lstat says about a path below this folder; nil when it, or a folder on the way, is missing or a link.
-    public func status(_ path: String) -> FileStatus? { status(rawPath: Array(path.utf8)) }
-
     public func status(rawPath: [UInt8]) -> FileStatus? {
         guard let (folder, name) = try? parent(rawPath) else { return nil }
         return folder.status(entry: name)
@@ -172,31 +189,23 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         return FileStatus(st)
     }
 
-    public func exists(_ path: String) -> Bool { status(path) != nil }
-
-    public func isDirectory(_ path: String) -> Bool { status(path)?.kind == .directory }
-
     /// Reads a regular file: never through a link, never blocking on a FIFO.
-    public func read(_ path: String, maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
-        try read(rawPath: Array(path.utf8), maxBytes: maxBytes)
-    }
-
-    public func read(rawPath: [UInt8], maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
+    public func read(rawPath: [UInt8], maxBytes: Int64) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {
         let (folder, name) = try parent(rawPath)
         let shown = folder.shown(name)
         let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else { throw FileSystemError.opening(shown) }
         defer { close(fd) }
-        return try FileSystem.readOpenFile(fd, display: shown, maxBytes: maxBytes)
+        return try LocalPaths.readOpenFile(fd, display: shown, maxBytes: maxBytes)
     }
 
     /// Writes a file the safe way: a temp file with a unique name in the same
     /// folder, fsync, rename over the target, fsync of the folder.
-    public func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool = true) throws(FileSystemError) {
+    public func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool) throws(FileSystemError) {
         let (folder, name) = try parent(Array(path.utf8))
         let (temp, fd) = try folder.createTemp(for: name)
         do throws(FileSystemError) {
-            try FileSystem.writeAll(fd, bytes, path: folder.shown(temp))
+            try LocalPaths.writeAll(fd, bytes, path: folder.shown(temp))
             if durable && fsync(fd) != 0 { throw FileSystemError("sync", folder.shown(temp)) }
         } catch {
             close(fd)
@@ -225,12 +234,6 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         throw FileSystemError("create", shown(name), errno: EEXIST)
     }
 
-    /// Whether a file still holds exactly the version read earlier: same inode, same bytes.
-    public func isUnchanged(_ path: String, since read: (bytes: [UInt8], status: FileStatus)) -> Bool {
-        guard let now = try? self.read(path, maxBytes: Int64(read.bytes.count)) else { return false }
-        return now.status.inode == read.status.inode && now.status.device == read.status.device && now.bytes == read.bytes
-    }
-
     /// Replaces a file with `bytes` only while it still holds the version read
     /// earlier. The file is first renamed aside (one atomic step that takes
     /// whatever is there), compared, and only then replaced; a newer save is
@@ -244,7 +247,7 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
             from.withCString { f in to.withCString { lm_rename_noreplace(folder.fd, f, folder.fd, $0) } } == 0
         }
         do throws(FileSystemError) {
-            try FileSystem.writeAll(fd, bytes, path: folder.shown(temp))
+            try LocalPaths.writeAll(fd, bytes, path: folder.shown(temp))
             if fsync(fd) != 0 { throw FileSystemError("sync", folder.shown(temp)) }
         } catch {
             close(fd)
@@ -280,7 +283,7 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         let fd = name.withCString { openat(folder.fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
         defer { close(fd) }
-        do throws(FileSystemError) { try FileSystem.writeAll(fd, bytes, path: folder.shown(name)) } catch {
+        do throws(FileSystemError) { try LocalPaths.writeAll(fd, bytes, path: folder.shown(name)) } catch {
             _ = name.withCString { unlinkat(folder.fd, $0, 0) }
             throw error
         }
@@ -295,50 +298,37 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
         let fd = name.withCString { openat(folder.fd, $0, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
         defer { close(fd) }
-        try FileSystem.writeAll(fd, Array(text.utf8), path: folder.shown(name))
+        try LocalPaths.writeAll(fd, Array(text.utf8), path: folder.shown(name))
     }
 
     // MARK: Moves, links, removal
 
-    /// Renames without ever replacing (RENAME_NOREPLACE): EEXIST when `to` exists.
-    /// `to` lies below `destination` (default: this folder).
-    public func moveNoReplace(_ from: String, to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+    public func moveNoReplace(rawFrom: [UInt8], to: [UInt8]) throws(FileSystemError) {
+        try moveNoReplace(rawFrom: rawFrom, to: to, in: self)
+    }
+
+    /// Renames without ever replacing (RENAME_NOREPLACE): EEXIST when `to` exists. `to` lies below `destination`.
+    public func moveNoReplace(_ from: String, to: String, in destination: RootedDirectory) throws(FileSystemError) {
         try moveNoReplace(rawFrom: Array(from.utf8), to: Array(to.utf8), in: destination)
     }
 
-    public func moveNoReplace(rawFrom: [UInt8], to: [UInt8], in destination: RootedDirectory? = nil) throws(FileSystemError) {
+    public func moveNoReplace(rawFrom: [UInt8], to: [UInt8], in destination: RootedDirectory) throws(FileSystemError) {
         let (source, name) = try parent(rawFrom)
-        let (target, newName) = try (destination ?? self).parent(to)
+        let (target, newName) = try destination.parent(to)
         let rc = name.withCString { n in newName.withCString { lm_rename_noreplace(source.fd, n, target.fd, $0) } }
         guard rc == 0 else { throw FileSystemError("move \(source.shown(name)) to", target.shown(newName)) }
     }
 
-    /// Moves `from` to `to`, or to `to` with `-2`, `-3`... before the extension when taken. Returns the path used.
-    @discardableResult
-    public func moveKeepingBoth(_ from: String, to: String) throws(FileSystemError) -> String {
-        try moveKeepingBoth(rawFrom: Array(from.utf8), to: to)
-    }
+    public func link(rawFrom from: [UInt8], to: String) throws(FileSystemError) { try link(rawFrom: from, to: to, in: self) }
 
-    @discardableResult
-    public func moveKeepingBoth(rawFrom from: [UInt8], to: String) throws(FileSystemError) -> String {
-        var candidate = to
-        for n in 2...10_000 {
-            do throws(FileSystemError) { try moveNoReplace(rawFrom: from, to: Array(candidate.utf8)); return candidate } catch {
-                guard error.isExists else { throw error }
-                candidate = Path.numbered(to, n)
-            }
-        }
-        throw FileSystemError("move", to, errno: EEXIST)
-    }
-
-    /// A hard link of a file (never of a link's target): `to` lies below `destination` (default: this folder).
-    public func link(_ from: String, to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+    /// A hard link of a file (never of a link's target): `to` lies below `destination`.
+    public func link(_ from: String, to: String, in destination: RootedDirectory) throws(FileSystemError) {
         try link(rawFrom: Array(from.utf8), to: to, in: destination)
     }
 
-    public func link(rawFrom from: [UInt8], to: String, in destination: RootedDirectory? = nil) throws(FileSystemError) {
+    public func link(rawFrom from: [UInt8], to: String, in destination: RootedDirectory) throws(FileSystemError) {
         let (source, name) = try parent(from)
-        let (target, newName) = try (destination ?? self).parent(Array(to.utf8))
+        let (target, newName) = try destination.parent(Array(to.utf8))
         let rc = name.withCString { n in newName.withCString { linkat(source.fd, n, target.fd, $0, 0) } }
         guard rc == 0 else { throw FileSystemError("link \(source.shown(name)) to", target.shown(newName)) }
     }
@@ -353,8 +343,6 @@ public final class RootedDirectory: @unchecked Sendable {  // the descriptor is 
     }
 
     /// Removes a file or a link (not what it points to); fine if it is gone.
-    public func remove(_ path: String) throws(FileSystemError) { try remove(rawPath: Array(path.utf8)) }
-
     public func remove(rawPath: [UInt8]) throws(FileSystemError) {
         let (folder, name) = try parent(rawPath)
         guard name.withCString({ unlinkat(folder.fd, $0, 0) }) == 0 || errno == ENOENT else {

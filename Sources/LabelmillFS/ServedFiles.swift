@@ -6,7 +6,7 @@ import Glibc
 /// File access for the web page: every path the server opens is a chain of
 /// plain names below a known folder, each opened with O_NOFOLLOW, so no
 /// symlink, `..` or absolute path in a request or a page.json leads outside.
-extension FileSystem {
+extension LocalPaths {
     /// Whether `name` can be one step of a confined path: not empty, `.` or `..`, no `/`, no NUL.
     public static func isPlainComponent(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(47) && !name.utf8.contains(0)

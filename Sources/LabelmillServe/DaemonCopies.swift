@@ -23,17 +23,17 @@ final class DaemonCopies: Sendable {
     func manifest(project: String, page: String) -> PageManifest? {
         let journal = PageJournal(workspace: workspace, project: project)
         let key = project + "/" + page
-        guard let status = FileSystem.status(journal.file) else { return nil }
+        guard let status = LocalPaths.status(journal.file) else { return nil }
         var entry = known.with { $0[key] } ?? Known(inode: status.inode, offset: 0, manifest: nil)
         if entry.inode != status.inode || entry.offset > status.size {
             // Compacted: read it all again.
             entry = Known(inode: status.inode, offset: 0, manifest: nil)
         }
-        guard var (bytes, read) = try? FileSystem.readTail(journal.file, from: entry.offset) else { return entry.manifest }
+        guard var (bytes, read) = try? LocalPaths.readTail(journal.file, from: entry.offset) else { return entry.manifest }
         if read.inode != entry.inode {
             // Compacted between the stat and the read.
             entry = Known(inode: read.inode, offset: 0, manifest: nil)
-            guard let again = try? FileSystem.readTail(journal.file, from: 0), again.status.inode == read.inode else { return nil }
+            guard let again = try? LocalPaths.readTail(journal.file, from: 0), again.status.inode == read.inode else { return nil }
             (bytes, read) = again
         }
         let needle = Array("\"page\":\"\(page)\"".utf8)

@@ -25,7 +25,7 @@ struct LabelerPages {
 
     /// Held page ids, oldest first; none when the labeler folder is a symlink or missing.
     var held: [String] {
-        guard FileSystem.statusBeneath(workspace.root, ["Watch", project, "labelers", labeler])?.kind == .directory else { return [] }
+        guard LocalPaths.statusBeneath(workspace.root, ["Watch", project, "labelers", labeler])?.kind == .directory else { return [] }
         return queue.held(by: labeler).filter { isHeld($0) }
     }
 
@@ -36,7 +36,7 @@ struct LabelerPages {
     /// Whether `page` is a page id this labeler holds as a real folder.
     func isHeld(_ page: String) -> Bool {
         guard PageID.number(page) != nil else { return false }
-        return FileSystem.statusBeneath(workspace.root, components(page))?.kind == .directory
+        return LocalPaths.statusBeneath(workspace.root, components(page))?.kind == .directory
     }
 
     func folder(_ page: String) -> String { workspace.folder(of: page, in: project, at: .labeler(labeler)) }
@@ -47,7 +47,7 @@ struct LabelerPages {
         let refusal = missing ?? APIError.notFound("no page \(page) held by \(labeler) in \(project)")
         guard isHeld(page) else { throw refusal }
         do {
-            return try FileSystem.readBeneath(workspace.root, components(page, "page.json"), maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes
+            return try LocalPaths.readBeneath(workspace.root, components(page, "page.json"), maxBytes: Int64(StrictJSON.maxBytes) + 1).bytes
         } catch {
             if error.errno == EFBIG { throw APIError(.unprocessableContent, "invalid", "page.json is over 16 MiB; fix it with `labelmill check` first") }
             throw refusal
@@ -63,7 +63,7 @@ struct LabelerPages {
         } else if let copy = copies.manifest(project: project, page: page), index >= 1, index <= copy.images.count {
             name = copy.images[index - 1].file
         }
-        guard let name, FileSystem.isPlainComponent(name), !name.hasPrefix("."), name != "page.json" else {
+        guard let name, LocalPaths.isPlainComponent(name), !name.hasPrefix("."), name != "page.json" else {
             throw APIError.notFound("page \(page) has no image \(index)")
         }
         return name

@@ -43,7 +43,7 @@ struct PageWatch {
         let current = Set(now)
         for page in seen.keys.sorted() where !current.contains(page) {
             seen[page] = nil
-            let accepted = FileSystem.statusBeneath(pages.workspace.root, ["Outbox", pages.project, page])?.kind == .directory
+            let accepted = LocalPaths.statusBeneath(pages.workspace.root, ["Outbox", pages.project, page])?.kind == .directory
             events.append(PageEvent(kind: accepted ? .accepted : .removed, page: page))
         }
         for page in now {
@@ -52,7 +52,7 @@ struct PageWatch {
                 events.append(PageEvent(kind: .added, page: page))
                 continue
             }
-            let status = FileSystem.statusBeneath(pages.workspace.root, pages.components(page, "page.json"))
+            let status = LocalPaths.statusBeneath(pages.workspace.root, pages.components(page, "page.json"))
             if let status, let old = before.status, status.sameVersion(as: old) { continue }
             if status == nil && before.status == nil { continue }
             let after = look(page, before: before)
@@ -69,7 +69,7 @@ struct PageWatch {
 
     private func look(_ page: String, before: Seen?) -> Seen {
         let components = pages.components(page, "page.json")
-        guard let read = try? FileSystem.readBeneath(pages.workspace.root, components, maxBytes: Int64(StrictJSON.maxBytes) + 1) else {
+        guard let read = try? LocalPaths.readBeneath(pages.workspace.root, components, maxBytes: Int64(StrictJSON.maxBytes) + 1) else {
             return Seen(status: nil, etag: "", rejected: before?.rejected ?? false)
         }
         let rejected = (try? StrictJSON.parse(read.bytes))?.value["status"]?.stringValue == PageStatus.rejected.rawValue

@@ -19,7 +19,7 @@ public struct TokenStore: Sendable {
     /// The entries, oldest first; [] when there is no file.
     public func entries() throws -> [Entry] {
         let bytes: [UInt8]
-        do { bytes = try FileSystem.read(file, maxBytes: 16 << 20).bytes } catch {
+        do { bytes = try LocalPaths.read(file, maxBytes: 16 << 20).bytes } catch {
             if error.isNotFound { return [] }
             throw TokenError("cannot read \(file): \(error)")
         }
@@ -69,8 +69,8 @@ public struct TokenStore: Sendable {
             .object([("name", .string(e.name)), ("sha256", .string(e.sha256)), ("created", .string(e.created))])
         }))])
         do {
-            try FileSystem.makeDirectories(workspace.stateRoot)
-            try FileSystem.writePrivately(file, JSONWriter.prettyBytes(value))
+            try LocalPaths.makeDirectories(workspace.stateRoot)
+            try LocalPaths.writePrivately(file, JSONWriter.prettyBytes(value))
         } catch {
             throw TokenError("cannot write \(file): \(error)")
         }

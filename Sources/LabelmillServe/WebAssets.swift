@@ -20,7 +20,7 @@ public struct WebAssets: Sendable {
     public func file(_ name: String) -> [UInt8]? {
         guard Self.isPlainName(name) else { return nil }
         if let folder = overrideFolder {
-            return try? FileSystem.read(Path.join(folder, name), maxBytes: 16 << 20).bytes
+            return try? LocalPaths.read(Path.join(folder, name), maxBytes: 16 << 20).bytes
         }
         return Self.embedded[name]
     }

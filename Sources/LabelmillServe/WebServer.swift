@@ -201,7 +201,7 @@ public final class WebServer: Sendable {
     func signOut(_ request: Request) throws -> Response {
         let name = try labeler(request)
         var returned: [(String, JSONValue)] = []
-        for project in FileSystem.names(workspace.inboxRoot) where Names.isValidName(project) {
+        for project in LocalPaths.names(workspace.inboxRoot) where Names.isValidName(project) {
             let pages = try LabelerPages(workspace: workspace, project: project, labeler: name)
             let ids = try release(pages, reason: "Signed out on the web page; your pages went back to the queue with their labels.")
             if !ids.isEmpty { returned.append((project, ids.jsonList)) }
@@ -215,8 +215,8 @@ public final class WebServer: Sendable {
 
     func projects(_ name: String) throws -> Response {
         var list: [JSONValue] = []
-        for project in FileSystem.names(workspace.inboxRoot) where Names.isValidName(project) {
-            guard FileSystem.isDirectory(workspace.inbox(project)) else { continue }
+        for project in LocalPaths.names(workspace.inboxRoot) where Names.isValidName(project) {
+            guard LocalPaths.isDirectory(workspace.inbox(project)) else { continue }
             var entry: [(String, JSONValue)] = [("name", .string(project))]
             switch settings(project) {
             case .failure(let error):
@@ -224,7 +224,7 @@ public final class WebServer: Sendable {
                 entry.append(("error", .string(error.message)))
             case .success(let settings):
                 let pages = try LabelerPages(workspace: workspace, project: project, labeler: name)
-                let done = FileSystem.names(workspace.outbox(project)).filter { PageID.number($0) != nil }.count
+                let done = LocalPaths.names(workspace.outbox(project)).filter { PageID.number($0) != nil }.count
                 entry += [
                     ("task", .string(settings.task.rawValue)), ("tags", settings.tags.jsonList),
                     ("page_size", .number(Double(settings.pageSize))),
@@ -241,7 +241,7 @@ public final class WebServer: Sendable {
         guard Names.isValidName(project) else { return .failure(.notFound("no project \"\(project)\"")) }
         let file = workspace.settingsFile(project)
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readBeneath(workspace.root, ["Inbox", project, "project.json"], maxBytes: 1 << 20).bytes } catch {
+        do { bytes = try LocalPaths.readBeneath(workspace.root, ["Inbox", project, "project.json"], maxBytes: 1 << 20).bytes } catch {
             if error.isNotFound { return .failure(.notFound("no project \"\(project)\"")) }
             return .failure(APIError(.conflict, "project-invalid", "\(file): \(error)"))
         }
@@ -252,7 +252,7 @@ public final class WebServer: Sendable {
 
     func instructionsFile(_ project: String) -> [UInt8]? {
         for components in [["Watch", project, "INSTRUCTIONS.md"], ["Inbox", project, "INSTRUCTIONS.md"]] {
-            if let read = try? FileSystem.readBeneath(workspace.root, components, maxBytes: 4 << 20) { return read.bytes }
+            if let read = try? LocalPaths.readBeneath(workspace.root, components, maxBytes: 4 << 20) { return read.bytes }
         }
         return nil
     }
@@ -287,7 +287,7 @@ public final class WebServer: Sendable {
 
     /// As `labelmill leave`: held pages back to the queue, SIGNED-OUT.txt.
     func release(_ pages: LabelerPages, reason: String) throws -> [String] {
-        guard FileSystem.statusBeneath(workspace.root, ["Watch", pages.project, "labelers", pages.labeler])?.kind == .directory else { return [] }
+        guard LocalPaths.statusBeneath(workspace.root, ["Watch", pages.project, "labelers", pages.labeler])?.kind == .directory else { return [] }
         do {
             let returned = try pages.queue.release(pages.labeler, reason: reason)
             for id in returned {
@@ -382,7 +382,7 @@ public final class WebServer: Sendable {
         let written: Bool
         do {
             written = try writes.with { _ in
-                try FileSystem.replaceIfUnchanged(file, expecting: expecting, with: bytes, durable: durableWrites)
+                try LocalPaths.replaceIfUnchanged(file, expecting: expecting, with: bytes, durable: durableWrites)
             }
         } catch let error as FileSystemError {
             if error.isNotFound { throw notHeld }
@@ -428,12 +428,12 @@ public final class WebServer: Sendable {
         }
         let name = try pages.imageName(page, index: index, copies: copies)
         let opened: (fd: Int32, status: FileStatus)
-        do { opened = try FileSystem.openBeneath(workspace.root, pages.components(page, name)) } catch {
+        do { opened = try LocalPaths.openBeneath(workspace.root, pages.components(page, name)) } catch {
             throw APIError.notFound("page \(page) has no image \(index)")
         }
         defer { close(opened.fd) }
         let bytes: [UInt8]
-        do { bytes = try FileSystem.readAll(opened.fd, from: 0, display: name) } catch {
+        do { bytes = try LocalPaths.readAll(opened.fd, from: 0, display: name) } catch {
             throw APIError(.internalServerError, "io", "could not read image \(index): \(error)")
         }
         return JSONResponse.bytes(.ok, bytes, contentType: Self.imageType(bytes),

@@ -6,15 +6,7 @@ struct BoxCommand: ParsableCommand {
         commandName: "box",
         abstract: "Add a bounding box to an image of a bbox page.")
 
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: "A page folder, its page.json, or a page id.")
-    var page: String
-
-    @Argument(help: "The image: its number on the page (from 1) or its file name.")
-    var image: String
-
-    @OptionGroup var tag: TagChoiceOptions
+    @OptionGroup var target: NewRegionArguments
 
     // Unconditional, so a negative coordinate is read as a value and refused in the validator's words.
     @Option(parsing: .unconditional, help: ArgumentHelp("The box as X,Y,W,H in pixels: top-left corner, width and height.", valueName: "x,y,w,h"))
@@ -42,8 +34,8 @@ struct BoxCommand: ParsableCommand {
 
     func run() throws {
         let placement = try placement()
-        LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
-            try labeling.addBox(image: image, tag: tag.choice, at: placement)
+        try LabelVerb.run(page: target.page, workspace: target.workspace) { labeling throws(LabelingRefusal) in
+            try labeling.addBox(image: target.image, tag: target.tag.choice, at: placement)
         }
     }
 }

@@ -1,12 +1,6 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import LabelmillCore
 import LabelmillFS
-
-extension ExportFormat: ExpressibleByArgument {}
-extension ExportImageMode: ExpressibleByArgument {}
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +28,7 @@ struct ExportCommand: ParsableCommand {
     var images: ExportImageMode = .link
 
     func validate() throws {
-        guard Self.isProjectName(project) else {
+        guard Names.isValidName(project) else {
             throw ValidationError("\"\(project)\" is not a project name: use 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
         }
     }
@@ -43,31 +37,21 @@ struct ExportCommand: ParsableCommand {
         let export = ProjectExport(root: workspace.rootPath, project: project, format: format, out: out, imageMode: images)
         let result: ProjectExport.Result
         do {
-            result = try export.run(warn: Self.say)
+            result = try export.run(warn: printError)
         } catch let error as ExportProblem {
-            Self.say("labelmill export: \(error); nothing was written")
+            printError("labelmill export: \(error); nothing was written")
             throw ExitCode(1)
         } catch {
-            Self.say("labelmill export: \(error)")
+            printError("labelmill export: \(error)")
             throw ExitCode(1)
         }
         let s = result.summary
         if s.images == 0 {
-            Self.say("nothing to export: project \(project) has no completed pages yet; wrote an empty \(format.rawValue) export to \(out)")
+            printError("nothing to export: project \(project) has no completed pages yet; wrote an empty \(format.rawValue) export to \(out)")
         }
         if let problem = result.linkProblem {
-            Self.say("copied \(Self.count(result.copiedInsteadOfLinked, "image")) instead of linking: \(problem)")
+            printError("copied \(counted(result.copiedInsteadOfLinked, "image")) instead of linking: \(problem)")
         }
-        print("exported \(Self.count(s.images, "image")), \(Self.count(s.regions, "region")) from \(Self.count(s.pages, "page")) to \(out) (\(format.rawValue))")
-    }
-
-    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-
-    static func say(_ line: String) { fputs(line + "\n", stderr) }
-
-    /// SPEC section 1: 1-64 letters, digits, `-`, `_`, `.`, not starting with `.`.
-    static func isProjectName(_ name: String) -> Bool {
-        guard (1...64).contains(name.unicodeScalars.count), !name.hasPrefix(".") else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        print("exported \(counted(s.images, "image")), \(counted(s.regions, "region")) from \(counted(s.pages, "page")) to \(out) (\(format.rawValue))")
     }
 }

@@ -23,8 +23,9 @@ struct Labelmill: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the command; usage errors exit 2 (SPEC section 4) rather than
-    /// ArgumentParser's 64.
+    /// Runs the command and maps what it throws to SPEC section 4's exit statuses:
+    /// a `CommandFailure` is 1 with its message, a usage error 2 (not ArgumentParser's 64);
+    /// the rest (`--help`, `--version`, `ExitCode`) as ArgumentParser does.
     static func main() async {
         do {
             var command = try parseAsRoot(WatchCommand.expandingServe(Array(CommandLine.arguments.dropFirst())))
@@ -33,11 +34,13 @@ struct Labelmill: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            printError("labelmill: \(failure.message)")
+            Glibc.exit(failure.exitStatus)
+        } catch where exitCode(for: error) == .validationFailure {
+            printError(fullMessage(for: error))
+            Glibc.exit(2)
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                printError(fullMessage(for: error))
-                Glibc.exit(2)
-            }
             exit(withError: error)
         }
     }

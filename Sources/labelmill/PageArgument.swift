@@ -13,14 +13,19 @@ struct PageTarget {
 /// Finds the page folder a labeler means: a folder path, a page.json path, or a
 /// page id looked up in the workspace's Watch folder.
 enum PageArgument {
-    static func folder(for argument: String, workspace: Workspace) -> PageTarget {
-        if FileSystem.isDirectory(argument) { return open(argument, in: workspace) }
-        if Path.name(argument) == "page.json", FileSystem.status(argument) != nil {
-            return open(Path.parent(argument), in: workspace)
+    /// The page a command's PAGE argument names, in the workspace of its --root.
+    static func folder(for argument: String, workspace: WorkspaceOptions) throws -> PageTarget {
+        try folder(for: argument, workspace: Workspace(root: workspace.rootPath))
+    }
+
+    static func folder(for argument: String, workspace: Workspace) throws -> PageTarget {
+        if LocalPaths.isDirectory(argument) { return try open(argument, in: workspace) }
+        if Path.name(argument) == "page.json", LocalPaths.status(argument) != nil {
+            return try open(Path.parent(argument), in: workspace)
         }
         if PageID.number(argument) != nil {
             guard let root = try? RootedDirectory.open(workspace.root) else {
-                fail("no page \(argument): the workspace root \(workspace.root) is not a folder; pass the page folder path, or --root for another workspace")
+                throw CommandFailure("no page \(argument): the workspace root \(workspace.root) is not a folder; pass the page folder path, or --root for another workspace")
             }
             var found: [String] = []
             var problems: [String] = []
@@ -38,22 +43,22 @@ enum PageArgument {
                     if !error.isNotFound { problems.append(error.description) }
                 }
             }
-            if found.count == 1 { return open(found[0], in: workspace) }
-            if found.count > 1 { fail("page id \(argument) is in several places: \(found.joined(separator: ", ")); pass the folder path") }
-            if !problems.isEmpty { fail("no page \(argument) found: \(problems.joined(separator: "; "))") }
-            fail("no page \(argument) in \(workspace.watchRoot); pass the page folder path, or --root for another workspace")
+            if found.count == 1 { return try open(found[0], in: workspace) }
+            if found.count > 1 { throw CommandFailure("page id \(argument) is in several places: \(found.joined(separator: ", ")); pass the folder path") }
+            if !problems.isEmpty { throw CommandFailure("no page \(argument) found: \(problems.joined(separator: "; "))") }
+            throw CommandFailure("no page \(argument) in \(workspace.watchRoot); pass the page folder path, or --root for another workspace")
         }
-        fail("\(argument): no such page folder; pass a page folder, its page.json, or a page id like page-000001")
+        throw CommandFailure("\(argument): no such page folder; pass a page folder, its page.json, or a page id like page-000001")
     }
 
     /// Opens a page folder: inside the workspace through the root, never
     /// through a link; a copy elsewhere as the user named it.
-    static func open(_ folder: String, in workspace: Workspace) -> PageTarget {
+    static func open(_ folder: String, in workspace: Workspace) throws -> PageTarget {
         let absolute = PageFolder.absolute(folder)
         let root = PageFolder.absolute(workspace.root)
         if absolute.hasPrefix(root == "/" ? "/" : root + "/"), let rooted = try? RootedDirectory.open(workspace.root) {
-            do { return PageTarget(folder: folder, directory: try rooted.folder(absolute)) } catch { fail("\(folder): \(error.description)") }
+            do { return PageTarget(folder: folder, directory: try rooted.folder(absolute)) } catch { throw CommandFailure("\(folder): \(error.description)") }
         }
-        do { return PageTarget(folder: folder, directory: try RootedDirectory.open(folder)) } catch { fail("\(folder): \(error.description)") }
+        do { return PageTarget(folder: folder, directory: try RootedDirectory.open(folder)) } catch { throw CommandFailure("\(folder): \(error.description)") }
     }
 }

@@ -6,15 +6,7 @@ struct PolygonCommand: ParsableCommand {
         commandName: "polygon",
         abstract: "Add a polygon to an image of a polygon page.")
 
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: "A page folder, its page.json, or a page id.")
-    var page: String
-
-    @Argument(help: "The image: its number on the page (from 1) or its file name.")
-    var image: String
-
-    @OptionGroup var tag: TagChoiceOptions
+    @OptionGroup var target: NewRegionArguments
 
     // Unconditional, so a negative coordinate is read as a value and refused in the validator's words.
     @Option(parsing: .unconditional, help: ArgumentHelp("The outline as \"X,Y X,Y X,Y ...\" in pixels, 3 or more points; it closes itself.", valueName: "points"))
@@ -27,8 +19,8 @@ struct PolygonCommand: ParsableCommand {
     func run() throws {
         let outline: [Point]
         do { outline = try LabelingInput.points(points) } catch { throw ValidationError(error.message) }
-        LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
-            try labeling.addPolygon(image: image, tag: tag.choice, points: outline)
+        try LabelVerb.run(page: target.page, workspace: target.workspace) { labeling throws(LabelingRefusal) in
+            try labeling.addPolygon(image: target.image, tag: target.tag.choice, points: outline)
         }
     }
 }

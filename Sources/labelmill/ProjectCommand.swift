@@ -49,26 +49,15 @@ struct ProjectCommand: ParsableCommand {
                                            leaseMinutes: leaseMinutes, flushSeconds: flushSeconds)
             let text = JSONWriter.pretty(settings.json)
             // The same rules as the daemon's, so what is written is always accepted.
-            do { _ = try ProjectSettings(bytes: Array(text.utf8)) } catch { fail("--tags: \(error.message)") }
+            do { _ = try ProjectSettings(bytes: Array(text.utf8)) } catch { throw CommandFailure("--tags: \(error.message)") }
             let ws = Workspace(root: workspace.rootPath)
             let file = ws.settingsFile(name)
-            if FileSystem.exists(file) { fail("\(file) already exists; edit it to change the project") }
+            if LocalPaths.exists(file) { throw CommandFailure("\(file) already exists; edit it to change the project") }
             do {
-                try FileSystem.makeDirectories(ws.inbox(name))
-                try FileSystem.writeNew(file, Array(text.utf8))
-            } catch { fail(error.description) }
+                try LocalPaths.makeDirectories(ws.inbox(name))
+                try LocalPaths.writeNew(file, Array(text.utf8))
+            } catch { throw CommandFailure(error.description) }
             printError("created \(file): drop images into \(ws.inbox(name))/")
         }
-    }
-}
-
-extension TaskKind: ExpressibleByArgument {}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
     }
 }

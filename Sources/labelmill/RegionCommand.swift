@@ -9,10 +9,10 @@ struct RegionCommand: ParsableCommand {
 
     /// PAGE IMAGE INDEX, shared by the commands that edit one region.
     struct Target: ParsableArguments {
-        @Argument(help: "A page folder, its page.json, or a page id.")
+        @Argument(help: .page)
         var page: String
 
-        @Argument(help: "The image: its number on the page (from 1) or its file name.")
+        @Argument(help: .image)
         var image: String
 
         @Argument(help: "The region: its number in the image's \"regions\" (from 1).")
@@ -30,7 +30,7 @@ struct RegionCommand: ParsableCommand {
         @OptionGroup var target: Target
 
         func run() throws {
-            LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
+            try LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
                 try labeling.deleteRegion(image: target.image, index: target.index)
             }
         }
@@ -44,7 +44,7 @@ struct RegionCommand: ParsableCommand {
         @OptionGroup var tag: TagChoiceOptions
 
         func run() throws {
-            LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
+            try LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
                 try labeling.retagRegion(image: target.image, index: target.index, tag: tag.choice)
             }
         }
@@ -80,7 +80,7 @@ struct RegionCommand: ParsableCommand {
 
         func run() throws {
             let shape = try shape()
-            LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
+            try LabelVerb.run(page: target.page, workspace: workspace) { labeling throws(LabelingRefusal) in
                 try labeling.setRegion(image: target.image, index: target.index, to: shape)
             }
         }
@@ -92,14 +92,14 @@ struct RegionCommand: ParsableCommand {
 
         @OptionGroup var workspace: WorkspaceOptions
 
-        @Argument(help: "A page folder, its page.json, or a page id.")
+        @Argument(help: .page)
         var page: String
 
-        @Argument(help: "The image: its number on the page (from 1) or its file name.")
+        @Argument(help: .image)
         var image: String
 
         func run() throws {
-            LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
+            try LabelVerb.run(page: page, workspace: workspace) { labeling throws(LabelingRefusal) in
                 try labeling.clearRegions(image: image)
             }
         }

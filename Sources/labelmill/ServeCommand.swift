@@ -5,23 +5,6 @@ import LabelmillServe
 import Logging
 import ServiceLifecycle
 
-/// `--listen HOST:PORT` and `--host-name NAME`, shared by `serve` and `watch --serve`.
-struct ListenAddress: ExpressibleByArgument, Sendable {
-    var host: String
-    var port: Int
-
-    init?(argument: String) {
-        guard let (host, port) = ServeConfiguration.parseListen(argument) else { return nil }
-        self.host = host
-        self.port = port
-    }
-
-    init(host: String, port: Int) { self.host = host; self.port = port }
-
-    static let standard = ListenAddress(host: "127.0.0.1", port: 8080)
-    var defaultValueDescription: String { ServeConfiguration.authority(host, port) }
-}
-
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -32,49 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(label: "labelmill.serve", verbose: false)
-        let server = web.server(workspace: Workspace(root: workspace.rootPath), logger: logger)
+        let server = try web.server(workspace: Workspace(root: workspace.rootPath), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server.application(onRunning: announce))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        do { try await group.run() } catch { fail("the web page stopped: \(error)") }
+        do { try await group.run() } catch { throw CommandFailure("the web page stopped: \(error)") }
     }
-}
-
-/// The web page's options.
-struct WebOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The address to listen on; a loopback address allows sign-in by name, any other needs tokens.", valueName: "host:port"))
-    var listen: ListenAddress = .standard
-
-    @Option(name: .customLong("host-name"), help: ArgumentHelp("Another name the page is reached by (DNS name or proxy), accepted in the Host header; repeatable.", valueName: "name"))
-    var hostNames: [String] = []
-
-    @Flag(name: .customLong("sync-saves"), help: "fsync page.json on every save from the page (slower on a busy disk; saves are atomic either way).")
-    var syncSaves = false
-
-    /// The server, after refusing a non-loopback address without tokens.
-    func server(workspace: Workspace, logger: Logger) -> WebServer {
-        webServer(workspace: workspace, logger: logger, address: listen, hostNames: hostNames, syncSaves: syncSaves)
-    }
-}
-
-/// The web page's server, after refusing a non-loopback address without tokens.
-func webServer(workspace: Workspace, logger: Logger, address: ListenAddress, hostNames: [String], syncSaves: Bool) -> WebServer {
-        guard FileSystem.isDirectory(workspace.root) else {
-            fail("the workspace root \(workspace.root) is not a folder; pass --root DIR or set LABELMILL_ROOT")
-        }
-    let configuration = ServeConfiguration(workspace: workspace, host: address.host, port: address.port, hostNames: hostNames)
-    if !configuration.isLoopback {
-        let tokens: [TokenStore.Entry]
-        do { tokens = try TokenStore(workspace: workspace).entries() } catch { fail("\(error)") }
-        if tokens.isEmpty {
-            fail("\(ServeConfiguration.authority(address.host, address.port)) is not a loopback address: make a sign-in link first with `labelmill token add NAME` (sign-in by name is for 127.0.0.1 only)")
-        }
-    }
-    return WebServer(configuration: configuration, logger: logger, durableWrites: syncSaves)
-}
-
-/// Says where to point the browser, on stderr, once the port is bound.
-@Sendable func announce(_ url: String) async {
-    printError("labelmill: open \(url)")
 }

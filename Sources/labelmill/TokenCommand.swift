@@ -1,72 +1,8 @@
 import ArgumentParser
-import LabelmillCore
-import LabelmillServe
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Sign-in links for the web page on a non-loopback address.",
         subcommands: [TokenAddCommand.self, TokenListCommand.self, TokenRevokeCommand.self])
-}
-
-struct TokenAddCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "add",
-        abstract: "Make a sign-in link for a labeler; it is printed once and only its hash is kept.")
-
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: "The labeler's name: 1-64 letters, digits, '-', '_' or '.'.")
-    var name: String
-
-    @Option(help: ArgumentHelp("The address labelers open (the --listen address or a --host-name with its port), put in the link.", valueName: "host:port"))
-    var address = "127.0.0.1:8080"
-
-    func validate() throws {
-        if let problem = Names.nameProblem(name, what: "labeler") { throw ValidationError(problem) }
-        if PageID.number(name) != nil { throw ValidationError("labeler name \"\(name)\" looks like a page id; pick another name") }
-        if address.isEmpty || address.contains("/") || address.contains(" ") { throw ValidationError("--address must be HOST:PORT, like lab.example.org:8080") }
-    }
-
-    func run() throws {
-        let store = TokenStore(workspace: Workspace(root: workspace.rootPath))
-        let token: String
-        do { token = try store.add(name, created: Timestamp.iso8601(wallClock())) } catch { fail("\(error)") }
-        print("http://\(address)/?token=\(token)")
-        printError("sign-in link for \(name); it is shown only now (only its hash is kept in \(store.file)); `labelmill token revoke \(name)` ends it")
-    }
-}
-
-struct TokenListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list",
-        abstract: "List the labelers who have sign-in links, and when each link was made.")
-
-    @OptionGroup var workspace: WorkspaceOptions
-
-    func run() throws {
-        let entries: [TokenStore.Entry]
-        do { entries = try TokenStore(workspace: Workspace(root: workspace.rootPath)).entries() } catch { fail("\(error)") }
-        if entries.isEmpty { printError("no sign-in links; make one with `labelmill token add NAME`") }
-        for entry in entries { print("\(entry.name)\t\(entry.created)") }
-    }
-}
-
-struct TokenRevokeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "revoke",
-        abstract: "End every sign-in link of a labeler, and the sessions opened with them.")
-
-    @OptionGroup var workspace: WorkspaceOptions
-
-    @Argument(help: "The labeler whose links end.")
-    var name: String
-
-    func run() throws {
-        let store = TokenStore(workspace: Workspace(root: workspace.rootPath))
-        let removed: Int
-        do { removed = try store.revoke(name) } catch { fail("\(error)") }
-        guard removed > 0 else { fail("\(name) has no sign-in link (see `labelmill token list`)") }
-        printError("revoked \(removed) sign-in link\(removed == 1 ? "" : "s") of \(name)")
-    }
 }

@@ -58,25 +58,10 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(label: "labelmill.watch", verbose: verbose)
         let ws = Workspace(root: workspace.rootPath)
-        switch FileSystem.status(ws.root)?.kind {
-        case .directory: break
-        case .symlink:
-            let target = FileSystem.resolved(ws.root).map { ": pass the real folder, --root \($0)" } ?? ""
-            fail("the workspace root \(ws.root) is a symbolic link; the daemon never follows links\(target)")
-        case nil: fail("the workspace root \(ws.root) does not exist; create it or pass --root DIR (or set LABELMILL_ROOT)")
-        default: fail("the workspace root \(ws.root) is a file, not a folder; pass --root DIR or set LABELMILL_ROOT")
-        }
-        // Roots never nest: the outer daemon would take the inner one's files.
-        if let outer = RootNesting.enclosingRoot(of: ws.root) {
-            fail("\(ws.root) is inside the \(outer.folder) folder of another labelmill root, \(outer.root) (it has \(Path.join(outer.root, ".labelmill/lock"))); "
-                 + "that daemon would take this root's files: put this root outside \(outer.root)'s Inbox, Watch, Outbox and .labelmill")
-        }
-        if let inner = RootNesting.rootsInside(ws).first {
-            fail("\(inner) is another labelmill root (it has .labelmill/lock) inside \(ws.inboxRoot); this daemon would take its files: move it out of the inbox")
-        }
+        try WatchedRoot.check(ws)
         let lock: RootLock
         do { lock = try RootLock(workspace: ws, command: once ? "labelmill watch --once" : "labelmill watch") } catch {
-            fail(error.description)
+            throw CommandFailure(error.description)
         }
         defer { withExtendedLifetime(lock) {} }
         let engine = Engine(workspace: ws, logger: logger, now: wallClock)
@@ -85,20 +70,22 @@ struct WatchCommand: AsyncParsableCommand {
         var delay: UInt32 = 1
         while true {
             do { try engine.prepare(); break } catch {
-                guard error.isNoSpace else { fail("cannot prepare the workspace: \(error)") }
+                guard error.isNoSpace else { throw CommandFailure("cannot prepare the workspace: \(error)") }
                 logger.warning("disk full; waiting to retry", metadata: ["error": "\(error)", "retry.seconds": "\(delay)"])
                 sleep(delay)
                 delay = min(delay * 2, 30)
             }
         }
         if once {
-            engine.pass(once: true)
+            // The engine never sleeps: the second look it asks for is waited for here.
+            let wait: (Double) -> Void = { seconds in if seconds > 0 { usleep(UInt32(min(seconds, 1) * 1e6)) } }
+            engine.runOnce(wait: wait)
             // A full disk is waited out: nothing pending is dropped.
             delay = 1
             while engine.waitingForSpace {
                 sleep(delay)
                 delay = min(delay * 2, 30)
-                engine.pass(once: true)
+                engine.runOnce(wait: wait)
             }
             engine.logSummary()
             return
@@ -107,20 +94,13 @@ struct WatchCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let serve {
             // The daemon and the web page in one process: a SIGTERM stops both gracefully.
-            let server = webServer(workspace: ws, logger: logger, address: serve, hostNames: hostNames, syncSaves: syncSaves)
+            let server = try webServer(workspace: ws, logger: logger, address: serve, hostNames: hostNames, syncSaves: syncSaves)
             services.append(.init(service: server.application(onRunning: announce)))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        do { try await group.run() } catch { fail("the daemon stopped: \(error)") }
+        do { try await group.run() } catch { throw CommandFailure("the daemon stopped: \(error)") }
     }
-}
-
-/// Seconds since the epoch, from the real clock.
-func wallClock() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

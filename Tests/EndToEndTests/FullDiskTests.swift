@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 @Suite("A full disk: the daemon waits and retries, drops nothing")
@@ -24,20 +25,20 @@ struct FullDiskTests {
         p.waitUntilExit()
     }
 
-    @Test func waitsForSpaceThenFinishes() throws {
-        guard let ws = try Self.smallFileSystem(megabytes: 3) else {
-            // Only where the test may mount a file system (root, as in CI).
-            print("skipped: cannot mount a tmpfs here")
-            return
-        }
+    /// Whether this machine lets the test mount a tmpfs (root, as in CI).
+    static let canMount: Bool = {
+        guard let ws = try? smallFileSystem(megabytes: 1) else { return false }
+        unmount(ws)
+        return true
+    }()
+
+    @Test(.enabled(if: FullDiskTests.canMount, "needs to mount a small tmpfs (root, as in CI)"))
+    func waitsForSpaceThenFinishes() throws {
+        let ws = try #require(try Self.smallFileSystem(megabytes: 3))
         defer { Self.unmount(ws) }
         try ws.project("p", task: "multi-class", tags: ["A"], pageSize: 2, extra: ", \"flush_seconds\": 0")
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"]
         let err = Pipe()
-        daemon.standardError = err
-        try daemon.run()
+        let daemon = try Binary.start(["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"], standardError: err)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         for _ in 0..<100 where !ws.exists("Watch/page.schema.json") { usleep(50_000) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// Issue 11, cases 7 and 9: every file of an inbox tree ends in one place or

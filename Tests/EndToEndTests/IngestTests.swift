@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 @Suite("Ingest: inbox to pages")
@@ -143,11 +144,7 @@ struct IngestTests {
     @Test("A second daemon on the same root refuses and names the holder")
     func oneDaemonPerRoot() throws {
         let ws = try TempWorkspace()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binary.path)
-        p.arguments = ["watch", "--root", ws.root, "--poll", "0.2"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Binary.start(["watch", "--root", ws.root, "--poll", "0.2"])
         defer { p.terminate(); p.waitUntilExit() }
         var held = false
         for _ in 0..<100 where !held {

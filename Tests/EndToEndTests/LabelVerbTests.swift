@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 @Suite("Labeler verbs: tag, untag, box, polygon, region, run as the built binary")

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// Issue 11, case 12: each odd input gets a message that names the file and the fix.

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// curl speaks real HTTP to the built binary (the test process has no HTTP client).
@@ -7,15 +8,6 @@ let curlPath = ["/usr/bin/curl", "/bin/curl"].first { FileManager.default.isExec
 
 @Suite("watch --serve: the daemon and the web page in one process, over real HTTP")
 struct ServeTests {
-    func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
-    }
-
     struct Curl {
         let jar: String
         /// Status code, response headers and body of one request.
@@ -61,18 +53,15 @@ struct ServeTests {
         try ws.write("Inbox/p/b.png", PNGFixture.make(width: 40, height: 30, seed: 2))
         let logFile = ws.path("serve.log")
         FileManager.default.createFile(atPath: logFile, contents: nil)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root, "--settle", "0.2", "--serve", "127.0.0.1:0"]
-        daemon.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        daemon.standardOutput = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try Binary.start(["watch", "--root", ws.root, "--settle", "0.2", "--serve", "127.0.0.1:0"],
+                                      standardError: try FileHandle(forWritingTo: URL(fileURLWithPath: logFile)),
+                                      standardOutput: FileHandle.nullDevice)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         func log() -> String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
         // The address to open, with the port the kernel picked.
         var base = ""
-        #expect(eventually {
+        #expect(eventually(within: 30) {
             guard let line = log().split(separator: "\n").first(where: { $0.hasPrefix("labelmill: open http://127.0.0.1:") }) else { return false }
             base = String(line.dropFirst("labelmill: open ".count))
             return true
@@ -85,7 +74,7 @@ struct ServeTests {
         #expect(signIn.status == 200, "\(signIn.body)")
         // The daemon pages the images meanwhile; next takes the page once it exists.
         var pages = ""
-        #expect(try eventually {
+        #expect(try eventually(within: 30) {
             pages = try curl.call("POST", base + "api/projects/p/next").body
             return pages.contains("page-000001")
         }, "\(pages)")
@@ -117,10 +106,10 @@ struct ServeTests {
         let submit = try curl.call("POST", url + "/submit", ["-H", "If-Match: \(newTag)"])
         #expect(submit.status == 200, "\(submit.body)")
         // The daemon in the same process accepts it.
-        #expect(eventually { ws.exists("Outbox/p/page-000001/page.json") }, "\(log())")
+        #expect(eventually(within: 30) { ws.exists("Outbox/p/page-000001/page.json") }, "\(log())")
 
         daemon.terminate()
-        let stopped = eventually(60) { !daemon.isRunning }
+        let stopped = eventually(within: 60) { !daemon.isRunning }
         #expect(stopped, "still running 60 s after SIGTERM")
         if stopped {
             #expect(daemon.terminationReason == .exit)

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// The commands and the daemon with folders of the root replaced by symlinks

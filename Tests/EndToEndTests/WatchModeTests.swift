@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 @Suite("The daemon under inotify: real time, real events")

@@ -1,5 +1,6 @@
 import Foundation
 import LabelmillCore
+import TestSupport
 import Testing
 
 /// The work queue as people and sync tools use it: labeler folders filled and
@@ -30,13 +31,17 @@ struct WorkQueueTests {
 
     /// Tags every image of the page in `folder` (an absolute path) and sets its status.
     func label(_ folder: String, tag: String = "Cat", status: String = "submitted") throws {
-        let file = folder + "/page.json"
-        var page = try StrictJSON.parse(Array(try Data(contentsOf: URL(fileURLWithPath: file)))).value
-        guard case .array(var images) = page["images"] else { Issue.record("no images in \(file)"); return }
+        try Data(JSONWriter.pretty(try labeled(folder, tag: tag, status: status)).utf8).write(to: URL(fileURLWithPath: folder + "/page.json"))
+    }
+
+    /// The page in `folder` with every image tagged and the status set, not yet written.
+    func labeled(_ folder: String, tag: String, status: String = "submitted") throws -> JSONValue {
+        var page = try self.page(folder)
+        var images = try #require(page["images"]?.arrayValue, "no images in \(folder)/page.json")
         for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
         page.setMember("images", .array(images))
         page.setMember("status", .string(status))
-        try Data(JSONWriter.pretty(page).utf8).write(to: URL(fileURLWithPath: file))
+        return page
     }
 
     func page(_ path: String) throws -> JSONValue {
@@ -54,6 +59,15 @@ struct WorkQueueTests {
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "rsync \(from) \(to): \(message)")
+    }
+
+    /// ann takes a page with `next` and pulls her folder (`remote`) to her laptop (`mine`) with rsync.
+    func annTakesAPage(_ ws: TempWorkspace, to laptop: TempWorkspace) throws -> (mine: String, remote: String) {
+        let mine = laptop.path("ann")
+        let remote = ws.path("Watch/p/labelers/ann")
+        try ws.run("next", "p", "--as", "ann")
+        try rsync(remote, mine)
+        return (mine, remote)
     }
 
     /// Every place in Watch and the outbox where a page folder with this id lives.
@@ -168,10 +182,7 @@ struct WorkQueueTests {
     func lateCopyAfterReassignment() throws {
         let ws = try workspace(pages: 1)
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
 
         // ann signs out; bob takes the page.
         let leave = try ws.run("leave", "p", "--as", "ann")
@@ -281,10 +292,7 @@ struct WorkQueueTests {
         // 0.06 minutes = 3.6 s: room for a slow `watch --once` start on a loaded machine.
         let ws = try workspace(pages: 2, lease: "0.06")
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
         try label(mine + "/page-000001", tag: "Dog", status: "open")
         // The laptop's clock says the save is an hour old; rsync -a carries that time over.
         let old = Date().addingTimeInterval(-3600)
@@ -354,10 +362,7 @@ struct WorkQueueTests {
     func oldCopyOverRestoredPage() throws {
         let ws = try workspace(pages: 1)
         let laptop = try TempWorkspace("laptop")
-        let mine = laptop.path("ann")
-        let remote = ws.path("Watch/p/labelers/ann")
-        try ws.run("next", "p", "--as", "ann")
-        try rsync(remote, mine)
+        let (mine, remote) = try annTakesAPage(ws, to: laptop)
         try label(mine + "/page-000001", tag: "Dog", status: "open")
         // A careless `rsync --delete` from an empty folder wipes the page on the server.
         let empty = laptop.path("empty")
@@ -428,11 +433,7 @@ struct WorkQueueTests {
         try ws.run("next", "p", "--as", "ann")
         let folder = ws.path("Watch/p/labelers/ann/page-000001")
         let file = folder + "/page.json"
-        var page = try self.page(folder)
-        guard case .array(var images) = page["images"] else { return }
-        images[0].setMember("tags", .array([.string("Dog")]))
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try labeled(folder, tag: "Dog")
 
         // vim checks the folder is writable with a file named 4913.
         #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
@@ -457,28 +458,15 @@ struct WorkQueueTests {
     @Test("Under the running daemon (inotify): vim's save dance and an rsync push, step by step, lose nothing")
     func savesUnderRunningDaemon() throws {
         let ws = try workspace(pages: 2)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binary.path)
-        daemon.arguments = ["watch", "--root", ws.root]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try Binary.start(["watch", "--root", ws.root])
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        func eventually(_ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(15)
-            while Date() < deadline { if condition() { return true }; usleep(50_000) }
-            return condition()
-        }
         try FileManager.default.createDirectory(atPath: ws.path("Watch/p/labelers/ann"), withIntermediateDirectories: true)
-        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000001"] })
+        #expect(eventually(within: 15) { ws.list("Watch/p/labelers/ann") == ["page-000001"] })
 
         // vim: probe, swap, backup rename, write, remove the backup; pauses between the steps.
         let folder = ws.path("Watch/p/labelers/ann/page-000001")
         let file = folder + "/page.json"
-        var page = try self.page(folder)
-        guard case .array(var images) = page["images"] else { return }
-        images[0].setMember("tags", .array([.string("Dog")]))
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try labeled(folder, tag: "Dog")
         #expect(FileManager.default.createFile(atPath: folder + "/4913", contents: nil))
         try FileManager.default.removeItem(atPath: folder + "/4913")
         try Data("swap".utf8).write(to: URL(fileURLWithPath: folder + "/.page.json.swp"))
@@ -489,16 +477,16 @@ struct WorkQueueTests {
         usleep(100_000)
         try? FileManager.default.removeItem(atPath: file + "~")
         try? FileManager.default.removeItem(atPath: folder + "/.page.json.swp")
-        #expect(eventually { ws.exists("Outbox/p/page-000001/page.json") })
+        #expect(eventually(within: 15) { ws.exists("Outbox/p/page-000001/page.json") })
         #expect(try ws.pageJSON("Outbox/p/page-000001")["images"]?.arrayValue?.first?["tags"] == .array([.string("Dog")]))
 
         // rsync: pull, label on the laptop, push back (hidden temp, then rename).
-        #expect(eventually { ws.list("Watch/p/labelers/ann") == ["page-000002"] })
+        #expect(eventually(within: 15) { ws.list("Watch/p/labelers/ann") == ["page-000002"] })
         let laptop = try TempWorkspace("laptop")
         try rsync(ws.path("Watch/p/labelers/ann"), laptop.path("ann"))
         try label(laptop.path("ann/page-000002"))
         try rsync(laptop.path("ann"), ws.path("Watch/p/labelers/ann"))
-        #expect(eventually { ws.exists("Outbox/p/page-000002/page.json") })
+        #expect(eventually(within: 15) { ws.exists("Outbox/p/page-000002/page.json") })
         #expect(ws.list("Watch/p/conflicts").isEmpty)
         #expect(try events(ws, "rejected").isEmpty)
     }

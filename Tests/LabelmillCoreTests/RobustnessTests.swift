@@ -1,23 +1,12 @@
 import Testing
 @testable import LabelmillCore
+import TestSupport
 
 /// Whatever a labeler or a broken tool writes, the reader, the validator, the
 /// rewrite of a rejected page and the labeling edits answer with errors: they
 /// never crash or hang. Mutations are seeded, so a failure can be replayed.
 @Suite("Robustness: mutated pages never crash the core")
 struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64).
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Values a careless edit or a hostile tool might put anywhere.
     static let nasty = [
         "1e400", "-1e400", "-0", "1e-400", "9007199254740993", "NaN", "null", "true", "[]", "{}", "\"\"",
@@ -25,7 +14,7 @@ struct RobustnessTests {
         "[[1,1],[5,5],[1,5],[5,1]]", "{\"x\":1}", "\"../../etc/passwd\"", "\"page.json\"", "12345678901234567890",
     ]
 
-    static func mutate(_ text: String, _ rng: inout Seeded) -> [UInt8] {
+    static func mutate(_ text: String, _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = Array(text.utf8)
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             guard !bytes.isEmpty else { break }
@@ -50,7 +39,7 @@ struct RobustnessTests {
 
     @Test("5,000 mutated pages per task: errors, never a crash", arguments: ["multi-class", "multi-label", "bbox", "polygon"])
     func mutatedPages(task: String) {
-        var rng = Seeded(state: UInt64(task.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+        var rng = SplitMix64(state: UInt64(task.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
         let valid = Pages.text(task, Pages.images(task))
         let expected = Pages.expected(task)
         var rejected = 0
@@ -84,14 +73,23 @@ struct RobustnessTests {
         #expect(rejected > 4000)
     }
 
-    @Test("Random bytes never crash the reader")
+    @Test("Random bytes never crash the reader; each refusal says why and points inside the text")
     func randomBytes() {
-        var rng = Seeded(state: 42)
+        var rng = SplitMix64(state: 42)
+        var refused = 0
         for _ in 0..<20_000 {
             let count = Int.random(in: 0...64, using: &rng)
             let bytes = (0..<count).map { _ in Array("{}[],:\"0123456789.eE+-tfnrul \\\n".utf8).randomElement(using: &rng)! }
-            _ = try? StrictJSON.parse(bytes)
+            do {
+                _ = try StrictJSON.parse(bytes)
+            } catch {
+                refused += 1
+                let at = error.position
+                #expect(!error.message.isEmpty && at.line >= 1 && at.column >= 1 && (0...bytes.count).contains(at.offset),
+                        "\(String(decoding: bytes, as: UTF8.self)): \(error.message) at \(at)")
+            }
         }
+        #expect(refused > 0)
     }
 
     @Test("Deep nesting and huge numbers are refused with a message, quickly")

@@ -8,14 +8,12 @@ import Testing
 /// on at once, without waiting for a pass or a quiet period when the file is whole.
 @Suite("Acting on events, on a mock clock")
 struct EventRoutingTests {
-    /// A fixture whose labeler ann holds page-000001, with the clock at real time
-    /// (so the kernel's file times look fresh to the daemon).
+    /// A fixture whose labeler ann holds page-000001; files written now look fresh to the daemon.
     static func holding() throws -> DaemonFixture {
         let f = try DaemonFixture(pages: 2)
         try f.signIn("ann")
         f.watchPass()
         #expect(f.held("ann") == ["page-000001"])
-        f.clock.now = Date().timeIntervalSince1970
         return f
     }
 
@@ -29,7 +27,7 @@ struct EventRoutingTests {
         let folder = f.page("page-000001", .labeler("ann"))
         try f.label(folder, status: "submitted")
         f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
-        #expect(FileSystem.exists(f.page("page-000001", .outbox) + "/page.json"))
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
         // The labeler is refilled in the same step.
         #expect(f.held("ann") == ["page-000002"])
     }
@@ -40,42 +38,41 @@ struct EventRoutingTests {
         let folder = f.page("page-000001", .labeler("ann"))
         try f.label(folder, status: "submitted")
         f.engine.pass(once: false)
-        #expect(!FileSystem.exists(f.page("page-000001", .outbox)))
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)))
     }
 
     @Test("A submitted page.json that does not parse gets ERRORS.txt only after the quiet period")
     func brokenSubmissionWaits() throws {
         let f = try Self.holding()
         let folder = f.page("page-000001", .labeler("ann"))
-        try FileSystem.writeAtomically(folder + "/page.json", Array("{\"status\": \"submitted\", ".utf8))
+        try LocalPaths.writeAtomically(folder + "/page.json", Array("{\"status\": \"submitted\", ".utf8))
         f.engine.react(WatchBatch(events: [Self.event(.closedAfterWrite, folder + "/page.json")]))
-        #expect(!FileSystem.exists(folder + "/ERRORS.txt"))
+        #expect(!LocalPaths.exists(folder + "/ERRORS.txt"))
         #expect(f.events("rejected").isEmpty)
         f.clock.now += 1
         f.engine.tick()
-        #expect(FileSystem.exists(folder + "/ERRORS.txt"))
+        #expect(LocalPaths.exists(folder + "/ERRORS.txt"))
         #expect(f.events("rejected").count == 1)
     }
 
     @Test("A whole image renamed into the inbox is paged on its event; a truncated one is refused only after the quiet period")
     func inboxOnEvent() throws {
         let f = try DaemonFixture(pages: 0)
-        f.clock.now = Date().timeIntervalSince1970
         let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
         let whole = f.workspace.inbox("p") + "/circle-1.png"
         try DaemonFixture.copySample("circle-1.png", from: samples, to: whole)
         let cut = f.workspace.inbox("p") + "/square-1.png"
         try DaemonFixture.copySample("square-1.png", from: samples, to: cut)
-        let bytes = try FileSystem.read(cut).bytes
-        try FileSystem.writeAtomically(cut, bytes.prefix(bytes.count / 2))
+        let bytes = try LocalPaths.read(cut).bytes
+        try LocalPaths.writeAtomically(cut, bytes.prefix(bytes.count / 2))
         f.engine.react(WatchBatch(events: [Self.event(.renamedIn, whole), Self.event(.renamedIn, cut)]))
         #expect(f.queued == ["page-000001"])
-        #expect(!FileSystem.exists(whole))
-        #expect(FileSystem.exists(cut), "a writer may still open it again")
+        #expect(!LocalPaths.exists(whole))
+        #expect(LocalPaths.exists(cut), "a writer may still open it again")
         f.clock.now += f.engine.settleSeconds
         f.engine.tick()
-        #expect(!FileSystem.exists(cut))
+        #expect(!LocalPaths.exists(cut))
         #expect(f.list(f.workspace.rejected("p")) == ["square-1.png", "square-1.png.reason.txt"])
     }
 

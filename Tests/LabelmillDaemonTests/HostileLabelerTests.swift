@@ -29,9 +29,9 @@ extension DaemonFixture {
         return page("page-000001", .labeler("ann"))
     }
 
-    func sha256(_ path: String) throws -> String { Hashing.sha256(try FileSystem.read(path).bytes) }
+    func sha256(_ path: String) throws -> String { Hashing.sha256(try LocalPaths.read(path).bytes) }
 
-    func bytes(_ path: String) throws -> [UInt8] { try FileSystem.read(path).bytes }
+    func bytes(_ path: String) throws -> [UInt8] { try LocalPaths.read(path).bytes }
 
     /// Submits the held page tagged `tag`; while one pass checks it the labeler saves a newer
     /// open version (tag square), once. Returns the bytes of that newer page.json.
@@ -43,7 +43,7 @@ extension DaemonFixture {
             try? self.label(checked, tag: "square", status: "open")
             newer = (try? self.bytes(checked + "/page.json")) ?? []
         }
-        engine.pass(once: true)
+        once()
         return newer
     }
 
@@ -66,10 +66,10 @@ struct HostileLabelerTests {
         let before = outside.contents
         let saved = try f.bytes(outside.path + "/ann/page-000001/page.json")
         f.watchPass(after: 10)
-        f.engine.pass(once: true)
+        f.once()
         #expect(outside.contents == before, "nothing written outside the root")
         #expect(try f.bytes(outside.path + "/ann/page-000001/page.json") == saved)
-        #expect(!FileSystem.exists(f.page("page-000001", .outbox)))
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)))
         #expect(f.queued == ["page-000001"])
         #expect(try f.manifest(f.page("page-000001", .queue))["revision"]?.numberValue == 3)
         #expect(WorkQueue(workspace: f.workspace, project: "p").labelers.isEmpty, "the link is not a labeler folder")
@@ -98,7 +98,7 @@ struct HostileLabelerTests {
         f.watchPass(after: 1)
         let queued = f.page("page-000001", .queue)
         #expect(f.list(queued) == ["circle-1.png", "page.json"])
-        #expect(FileSystem.status(queued + "/circle-1.png")?.kind == .regular)
+        #expect(LocalPaths.status(queued + "/circle-1.png")?.kind == .regular)
         let copy = try #require(PageJournal(workspace: f.workspace, project: "p").manifest(of: "page-000001"))
         #expect(try f.sha256(queued + "/circle-1.png") == copy.images[0].sha256)
         #expect(try f.manifest(queued)["images"]?.arrayValue?.first?["tags"] == .array([.string("square")]), "labels kept")
@@ -107,8 +107,8 @@ struct HostileLabelerTests {
         try f.signIn("bob")
         f.watchPass(after: 1)
         try f.label(f.page("page-000001", .labeler("bob")), status: "submitted")
-        f.engine.pass(once: true)
-        #expect(FileSystem.exists(f.page("page-000001", .outbox) + "/page.json"))
+        f.once()
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
     }
 
     @Test("3: an image replaced by a hard link to the labeler's own file never reaches the outbox as that inode")
@@ -121,10 +121,10 @@ struct HostileLabelerTests {
         #expect(unlink(folder + "/circle-1.png") == 0)
         #expect(link(own, folder + "/circle-1.png") == 0)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         let done = f.page("page-000001", .outbox) + "/circle-1.png"
-        let outboxImage = try #require(FileSystem.status(done))
-        let labelers = try #require(FileSystem.status(own))
+        let outboxImage = try #require(LocalPaths.status(done))
+        let labelers = try #require(LocalPaths.status(own))
         #expect(outboxImage.inode != labelers.inode)
         #expect(outboxImage.links == 1, "no other name can change the finished image")
         let original = try f.bytes(done)
@@ -140,9 +140,9 @@ struct HostileLabelerTests {
         let own = outside.path + "/mine.png"
         #expect(link(folder + "/circle-1.png", own) == 0)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
-        let outboxImage = try #require(FileSystem.status(f.page("page-000001", .outbox) + "/circle-1.png"))
-        #expect(outboxImage.inode != FileSystem.status(own)?.inode)
+        f.once()
+        let outboxImage = try #require(LocalPaths.status(f.page("page-000001", .outbox) + "/circle-1.png"))
+        #expect(outboxImage.inode != LocalPaths.status(own)?.inode)
         #expect(outboxImage.links == 1)
     }
 
@@ -152,7 +152,7 @@ struct HostileLabelerTests {
         let folder = try f.annHoldsPage()
         let newer = try f.passWithNewerSaveDuringCheck(folder, submittedTag: "circle")
         #expect(!newer.isEmpty)
-        #expect(!FileSystem.exists(f.page("page-000001", .outbox)), "the newer save is open: not accepted")
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)), "the newer save is open: not accepted")
         #expect(try f.bytes(folder + "/page.json") == newer)
     }
 
@@ -178,7 +178,7 @@ struct HostileLabelerTests {
         #expect(big >= 0 && ftruncate(big, 5 << 30) == 0)
         close(big)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         let done = f.page("page-000001", .outbox)
         #expect(f.list(done) == ["circle-1.png", "page.json"])
         #expect(f.conflictEntries == [".big", ".shadow", ".stash", "NOTE.txt"])
@@ -188,7 +188,7 @@ struct HostileLabelerTests {
 @Suite("Pages the daemon cannot read tell the labeler in the page folder")
 struct UnreadablePageTests {
     func errorsText(_ f: DaemonFixture, _ folder: String) -> String {
-        (try? FileSystem.read(folder + "/ERRORS.txt").bytes).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        (try? LocalPaths.read(folder + "/ERRORS.txt").bytes).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     @Test("6: page.json a symlink gets ERRORS.txt, and the link is left as it is")
@@ -198,9 +198,9 @@ struct UnreadablePageTests {
         try f.label(folder, status: "submitted")
         #expect(rename(folder + "/page.json", folder + "/real.json") == 0)
         #expect(symlink("real.json", folder + "/page.json") == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("symbolic link"))
-        #expect(FileSystem.status(folder + "/page.json")?.kind == .symlink)
+        #expect(LocalPaths.status(folder + "/page.json")?.kind == .symlink)
     }
 
     @Test("6: page.json that is not a regular file (a FIFO, unreadable even for root) gets ERRORS.txt")
@@ -209,7 +209,7 @@ struct UnreadablePageTests {
         let folder = try f.annHoldsPage()
         #expect(unlink(folder + "/page.json") == 0)
         #expect(mkfifo(folder + "/page.json", 0o644) == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("not a regular file"))
     }
 
@@ -218,7 +218,7 @@ struct UnreadablePageTests {
         let f = try DaemonFixture(pages: 1)
         let folder = try f.annHoldsPage()
         #expect(chmod(folder + "/page.json", 0) == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("permission"))
     }
 
@@ -229,8 +229,8 @@ struct UnreadablePageTests {
         try f.label(folder, status: "submitted")
         var text = try f.bytes(folder + "/page.json")
         text += [UInt8](repeating: 32, count: 17 << 20)
-        try FileSystem.writeAtomically(folder + "/page.json", text)
-        f.engine.pass(once: true)
+        try LocalPaths.writeAtomically(folder + "/page.json", text)
+        f.once()
         #expect(errorsText(f, folder).contains("16 MiB"))
     }
 
@@ -247,9 +247,9 @@ struct UnreadablePageTests {
         images[0].setMember("regions", .array(Array(repeating: region, count: 100)))
         page.setMember("images", .array(images))
         page.setMember("status", .string("submitted"))
-        try FileSystem.writeAtomically(folder + "/page.json", Array(JSONWriter.compact(page).utf8))
-        f.engine.pass(once: true)
-        let after = try FileSystem.read(folder + "/page.json", maxBytes: 1 << 30).bytes
+        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.compact(page).utf8))
+        f.once()
+        let after = try LocalPaths.read(folder + "/page.json", maxBytes: 1 << 30).bytes
         #expect(after.count <= StrictJSON.maxBytes)
         let reparsed = try StrictJSON.parse(after)
         #expect(reparsed["status"]?.value.stringValue == "rejected")

@@ -1,15 +1,10 @@
 import Glibc
+import TestSupport
 import Testing
 import LabelmillCore
 @testable import LabelmillFS
 
 /// A new empty folder for one test, removed by the caller.
-private func temporaryFolder() throws -> String {
-    var template = Array("/tmp/labelmill-export-test-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    return String(cString: try #require(made))
-}
-
 private func write(_ text: String, to path: String) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
@@ -27,7 +22,7 @@ private func read(_ path: String) throws -> String {
     }
 
     @Test func writesStreamsAndAppendsInAStagingFolderUntilPublished() throws {
-        let dir = try temporaryFolder()
+        let dir = try makeTemporaryFolder("labelmill-export-test")
         defer { ExportIO.removeTree(AT_FDCWD, dir) }
         let folder = try ExportFolder(path: dir + "/out", imageMode: .none, outbox: nil)
         try folder.write("hello\n", to: "a/b/c.txt")
@@ -44,7 +39,7 @@ private func read(_ path: String) throws -> String {
     }
 
     @Test func linksImagesFromPageFoldersAndRefusesSymlinks() throws {
-        let dir = try temporaryFolder()
+        let dir = try makeTemporaryFolder("labelmill-export-test")
         defer { ExportIO.removeTree(AT_FDCWD, dir) }
         mkdir(dir + "/outbox", 0o755)
         mkdir(dir + "/outbox/page-000001", 0o755)
@@ -62,7 +57,7 @@ private func read(_ path: String) throws -> String {
     }
 
     @Test func refusesAFolderThatIsNotEmptyAndDiscardsOnFailure() throws {
-        let dir = try temporaryFolder()
+        let dir = try makeTemporaryFolder("labelmill-export-test")
         defer { ExportIO.removeTree(AT_FDCWD, dir) }
         mkdir(dir + "/used", 0o755)
         write("mine", to: dir + "/used/keep.txt")
@@ -76,7 +71,7 @@ private func read(_ path: String) throws -> String {
     }
 
     @Test func absolutePathsResolveWhatExists() throws {
-        let dir = try temporaryFolder()
+        let dir = try makeTemporaryFolder("labelmill-export-test")
         defer { ExportIO.removeTree(AT_FDCWD, dir) }
         #expect(ExportFolder.absolute(dir + "/x/../y/./z") == dir + "/y/z")
         #expect(ExportFolder.absolute("/") == "/")

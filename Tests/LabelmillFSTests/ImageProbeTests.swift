@@ -1,6 +1,7 @@
 import CShims
 import Foundation
 @testable import LabelmillFS
+import TestSupport
 import Testing
 
 // MARK: - Helpers
@@ -45,52 +46,6 @@ private func pngSuiteSize(_ name: String) -> (Int, Int) {
     return (32, 32)
 }
 
-private let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-}
-
-private func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-    return c ^ 0xFFFF_FFFF
-}
-
-private func bigEndian(_ v: UInt32) -> [UInt8] {
-    [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
-}
-
-private func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-    let typed = Array(type.utf8) + body
-    return bigEndian(UInt32(body.count)) + typed + bigEndian(crc32(typed))
-}
-
-private let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-
-private func ihdr(_ width: UInt32, _ height: UInt32, depth: UInt8 = 8, colorType: UInt8 = 2, interlace: UInt8 = 0) -> [UInt8] {
-    chunk("IHDR", bigEndian(width) + bigEndian(height) + [depth, colorType, 0, 0, interlace])
-}
-
-/// A zlib stream of stored (uncompressed) deflate blocks: enough to build any test PNG without a compressor.
-private func zlibStored(_ data: [UInt8]) -> [UInt8] {
-    var out: [UInt8] = [0x78, 0x01]
-    var offset = 0
-    repeat {
-        let n = min(65_535, data.count - offset)
-        let final: UInt8 = offset + n == data.count ? 1 : 0
-        out += [final, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-        out += data[offset..<offset + n]
-        offset += n
-    } while offset < data.count
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in data {
-        a = (a + UInt32(byte)) % 65_521
-        b = (b + a) % 65_521
-    }
-    return out + bigEndian(b << 16 | a)
-}
-
 /// An RGB 8-bit PNG whose filtered rows (filter byte + pixels) are given directly.
 private func rgbPNG(_ width: Int, _ height: Int, filtered: [UInt8]? = nil, interlace: UInt8 = 0) -> [UInt8] {
     var raw: [UInt8] = []
@@ -110,8 +65,8 @@ private func rgbPNG(_ width: Int, _ height: Int, filtered: [UInt8]? = nil, inter
             for _ in 0..<h { raw += [0] + [UInt8](repeating: 200, count: w * 3) }
         }
     }
-    return pngSignature + ihdr(UInt32(width), UInt32(height), interlace: interlace)
-        + chunk("IDAT", zlibStored(raw)) + chunk("IEND", [])
+    return PNGBytes.signature + PNGBytes.ihdr(UInt32(width), UInt32(height), interlace: interlace)
+        + PNGBytes.chunk("IDAT", PNGBytes.zlibStored(raw)) + PNGBytes.chunk("IEND", [])
 }
 
 private func makeJPEG(_ width: Int32 = 160, _ height: Int32 = 120, gray: Bool = false, progressive: Bool = false) throws -> [UInt8] {
@@ -133,18 +88,6 @@ private func scanStart(_ jpeg: [UInt8]) -> Int? {
         i += 2 + length
     }
     return nil
-}
-
-/// A deterministic generator, so a failing mutation can be reproduced.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 // MARK: - Corpus
@@ -202,7 +145,7 @@ struct ImageProbeCorpusTests {
 
     @Test("random byte changes never crash: each is refused or taken")
     func mutations() throws {
-        var random = SplitMix(state: 0x1AB3_1111)
+        var random = SplitMix64(state: 0x1AB3_1111)
         for name in ["basn2c08.png", "ibasn0g04.png", "basn3p08.png", "basn6a16.png"] {
             let whole = try corpusBytes("png/valid", name)
             for _ in 0..<150 {
@@ -269,9 +212,9 @@ struct ImageProbePNGTests {
     func damagedDataValidCRC() throws {
         var raw: [UInt8] = []
         for _ in 0..<4 { raw += [0] + [UInt8](repeating: 9, count: 12) }
-        var stream = zlibStored(raw)
+        var stream = PNGBytes.zlibStored(raw)
         stream[stream.count - 1] ^= 0x01  // Adler-32
-        let png = pngSignature + ihdr(4, 4) + chunk("IDAT", stream) + chunk("IEND", [])
+        let png = PNGBytes.signature + PNGBytes.ihdr(4, 4) + PNGBytes.chunk("IDAT", stream) + PNGBytes.chunk("IEND", [])
         let refusal = try #require(reason(png))
         #expect(refusal.hasPrefix("corrupt PNG: the compressed image data in the IDAT chunk at byte 33 is damaged (incorrect data check)"))
     }
@@ -288,13 +231,13 @@ struct ImageProbePNGTests {
 
     @Test("IHDR claiming 100000 x 100000 is refused before decoding")
     func tooLarge() {
-        let png = pngSignature + ihdr(100_000, 100_000) + chunk("IDAT", zlibStored([0])) + chunk("IEND", [])
+        let png = PNGBytes.signature + PNGBytes.ihdr(100_000, 100_000) + PNGBytes.chunk("IDAT", PNGBytes.zlibStored([0])) + PNGBytes.chunk("IEND", [])
         #expect(reason(png)
             == "image is 100000 x 100000 pixels (10000 megapixels), over the 100 megapixel limit; scale it down")
-        let justOver = pngSignature + ihdr(10_001, 10_000)
+        let justOver = PNGBytes.signature + PNGBytes.ihdr(10_001, 10_000)
         #expect(reason(justOver)
             == "image is 10001 x 10000 pixels (100.01 megapixels), over the 100 megapixel limit; scale it down")
-        let long = pngSignature + ihdr(2_000_000, 1)
+        let long = PNGBytes.signature + PNGBytes.ihdr(2_000_000, 1)
         #expect(reason(long)
             == "image is 2000000 x 1 pixels, and sides over 1000000 pixels are not taken; scale it down or cut it into tiles")
     }
@@ -308,15 +251,15 @@ struct ImageProbePNGTests {
 
     @Test("structure problems: chunks out of order, no image data, a second header")
     func structure() throws {
-        let body = zlibStored([0, 1, 2, 3])
-        let noData = pngSignature + ihdr(1, 1) + chunk("IEND", [])
+        let body = PNGBytes.zlibStored([0, 1, 2, 3])
+        let noData = PNGBytes.signature + PNGBytes.ihdr(1, 1) + PNGBytes.chunk("IEND", [])
         #expect(reason(noData) == "corrupt PNG: the PNG has no image data (no IDAT chunk); save or export the image again")
-        let split = pngSignature + ihdr(1, 1) + chunk("IDAT", Array(body.prefix(4))) + chunk("tEXt", Array("a\0b".utf8))
-            + chunk("IDAT", Array(body.dropFirst(4))) + chunk("IEND", [])
+        let split = PNGBytes.signature + PNGBytes.ihdr(1, 1) + PNGBytes.chunk("IDAT", Array(body.prefix(4))) + PNGBytes.chunk("tEXt", Array("a\0b".utf8))
+            + PNGBytes.chunk("IDAT", Array(body.dropFirst(4))) + PNGBytes.chunk("IEND", [])
         #expect(try #require(reason(split)).contains("separated from the earlier image data"))
-        let noHeader = pngSignature + chunk("IDAT", body) + chunk("IEND", [])
+        let noHeader = PNGBytes.signature + PNGBytes.chunk("IDAT", body) + PNGBytes.chunk("IEND", [])
         #expect(try #require(reason(noHeader)).contains("the first chunk is IDAT, not the IHDR header"))
-        let apple = pngSignature + chunk("CgBI", [0x50, 0, 0x20, 0x02]) + ihdr(1, 1)
+        let apple = PNGBytes.signature + PNGBytes.chunk("CgBI", [0x50, 0, 0x20, 0x02]) + PNGBytes.ihdr(1, 1)
         #expect(try #require(reason(apple)).hasPrefix("unsupported kind of PNG: this is an Apple-optimized PNG"))
     }
 
@@ -326,7 +269,7 @@ struct ImageProbePNGTests {
         let withTrailer = png + Array("trailer".utf8)
         #expect(try inspect(withTrailer).get() == ImageFacts(kind: .png, width: 3, height: 3))
         let iend = png.count - 12
-        let withChunk = Array(png[..<iend]) + chunk("prVt", [UInt8](repeating: 1, count: 100)) + Array(png[iend...])
+        let withChunk = Array(png[..<iend]) + PNGBytes.chunk("prVt", [UInt8](repeating: 1, count: 100)) + Array(png[iend...])
         #expect(try inspect(withChunk).get() == ImageFacts(kind: .png, width: 3, height: 3))
     }
 }
@@ -395,7 +338,7 @@ struct ImageProbeJPEGTests {
 
     @Test("random byte changes never crash: each is refused or taken")
     func mutations() throws {
-        var random = SplitMix(state: 0x5EED)
+        var random = SplitMix64(state: 0x5EED)
         for progressive in [false, true] {
             let whole = try makeJPEG(64, 48, progressive: progressive)
             for _ in 0..<200 {

@@ -1,6 +1,7 @@
 import Foundation
 import LabelmillCore
 import LabelmillFS
+import TestSupport
 import Testing
 
 /// A root folder and a folder outside it, each a fresh temp folder.
@@ -14,9 +15,7 @@ final class RootAndOutside {
     }
 
     static func temp(_ label: String) throws -> String {
-        var template = Array((NSTemporaryDirectory() + "labelmill-fs-\(label)-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        return String(cString: made)
+        try makeTemporaryFolder("labelmill-fs-\(label)")
     }
 
     deinit {
@@ -116,8 +115,10 @@ struct RootedDirectoryTests {
     func movesAndLinks() throws {
         let t = try RootAndOutside()
         let root = try RootedDirectory.open(t.root)
-        let queue = try root.makeFolders("Watch/p/queue")
-        let ann = try root.makeFolders(t.root + "/Watch/p/labelers/ann")
+        try root.makeFolders("Watch/p/queue")
+        try root.makeFolders(t.root + "/Watch/p/labelers/ann")
+        let queue = try root.folder("Watch/p/queue")
+        let ann = try root.folder(t.root + "/Watch/p/labelers/ann")
         try queue.makeFolders("page-000001")
         try queue.writeNew("page-000001/page.json", Array("{}".utf8))
         try ann.makeFolders("page-000001")

@@ -6,6 +6,7 @@ import LabelmillCore
 import LabelmillDaemon
 import LabelmillFS
 @testable import LabelmillServe
+import TestSupport
 import Testing
 
 @Suite struct EventTests {
@@ -66,10 +67,10 @@ import Testing
                 group.addTask { try await web.request(.get, "/api/projects/p/events", cookie: cookie) }
                 group.addTask {
                     // Once the stream has taken its first look: edit, wait for the event, end the stream.
-                    let opened = await eventually { f.server.streams.with { $0.open } == 1 }
+                    let opened = await eventually(within: 20) { f.server.streams.with { $0.open } == 1 }
                     #expect(opened)
                     try f.write(file, Data(edited))
-                    let sent = await eventually { f.server.streams.with { $0.sent } >= 1 }
+                    let sent = await eventually(within: 20) { f.server.streams.with { $0.sent } >= 1 }
                     #expect(sent)
                     f.server.stopEvents()
                     return nil

@@ -8,6 +8,7 @@ import LabelmillFS
 import LabelmillServe
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 
 /// A workspace in its own temp folder whose images the daemon has paged, and
@@ -22,9 +23,7 @@ final class ServeFixture: @unchecked Sendable {
     init(task: String = "bbox", tags: [String] = ["Dog", "Cat"], pageSize: Int = 2, pages: Int = 2,
          pagesPerLabeler: Int = 1, host: String = "127.0.0.1", hostNames: [String] = ["localhost"],
          instructions: String? = nil, eventInterval: Double = 0.05) throws {
-        var template = Array((NSTemporaryDirectory() + "labelmill-serve-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        root = String(cString: made)
+        root = try makeTemporaryFolder("labelmill-serve")
         workspace = Workspace(root: root)
         let configuration = ServeConfiguration(workspace: workspace, host: host, port: 8080, hostNames: hostNames)
         server = WebServer(configuration: configuration, assets: WebAssets(overrideFolder: nil),
@@ -40,7 +39,7 @@ final class ServeFixture: @unchecked Sendable {
                             now: { Date().timeIntervalSince1970 })
         engine.settleSeconds = 0
         try engine.prepare()
-        engine.pass(once: true)
+        engine.runOnce { Thread.sleep(forTimeInterval: $0) }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -107,59 +106,11 @@ extension TestResponse {
     var etag: String? { headers[.eTag].map { String($0.dropFirst().dropLast()) } }
 }
 
-/// Small valid PNGs made in memory (stored deflate blocks), distinct by seed.
+/// Small valid PNGs made in memory, distinct by seed.
 enum TinyPNG {
     static func make(width: Int, height: Int, seed: Int) -> [UInt8] {
-        var raw: [UInt8] = []
-        for y in 0..<height {
-            raw.append(0)
-            for x in 0..<width {
-                raw += [UInt8((x * 4 + seed * 37) & 255), UInt8((y * 5 + seed * 11) & 255), UInt8((seed * 53) & 255)]
-            }
+        PNGBytes.rgb(width: width, height: height) { x, y in
+            (UInt8((x * 4 + seed * 37) & 255), UInt8((y * 5 + seed * 11) & 255), UInt8((seed * 53) & 255))
         }
-        var ihdr: [UInt8] = []
-        ihdr += be32(width) + be32(height) + [8, 2, 0, 0, 0]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", zlibStored(raw)) + chunk("IEND", [])
     }
-
-    static func be32(_ n: Int) -> [UInt8] { [UInt8((n >> 24) & 255), UInt8((n >> 16) & 255), UInt8((n >> 8) & 255), UInt8(n & 255)] }
-
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(data.count) + body + be32(Int(crc32(body)))
-    }
-
-    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var i = 0
-        repeat {
-            let n = min(65535, data.count - i)
-            let last: UInt8 = i + n >= data.count ? 1 : 0
-            out += [last, UInt8(n & 255), UInt8(n >> 8), UInt8(~n & 255), UInt8((~n >> 8) & 255)]
-            out += data[i..<(i + n)]
-            i += n
-        } while i < data.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in data { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-        return out + be32(Int((b << 16) | a))
-    }
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            c ^= UInt32(byte)
-            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return c ^ 0xFFFF_FFFF
-    }
-}
-
-/// Waits for a condition with a generous deadline (the machine is shared and noisy).
-func eventually(timeout: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(nanoseconds: 20_000_000)
-    }
-    return try condition()
 }

@@ -208,13 +208,7 @@ private struct StrictJSONReader {
             guard i < end else { throw endOfFile() }
             switch bytes[i] {
             case comma:
-                let commaAt = i, commaLine = line, commaLineStart = lineStart
-                i += 1
-                skipWhitespace()
-                if i < end, bytes[i] == closeBrace {
-                    (line, lineStart) = (commaLine, commaLineStart)
-                    throw fail("trailing comma before '}'; remove the comma after the last member", at: commaAt)
-                }
+                try skipComma(closing: closeBrace, "trailing comma before '}'; remove the comma after the last member")
             case closeBrace:
                 i += 1
                 open.removeLast()
@@ -222,6 +216,18 @@ private struct StrictJSONReader {
             default:
                 throw unexpected(at: i, expected: "',' or '}' after the value of \(quoted(key))\(commaHint(at: i))")
             }
+        }
+    }
+
+    /// Steps over a comma and the space after it, refusing a trailing comma (`close` next),
+    /// positioned at the comma.
+    mutating func skipComma(closing close: UInt8, _ trailingComma: String) throws(JSONSyntaxError) {
+        let commaAt = i, commaLine = line, commaLineStart = lineStart
+        i += 1
+        skipWhitespace()
+        if i < end, bytes[i] == close {
+            (line, lineStart) = (commaLine, commaLineStart)
+            throw fail(trailingComma, at: commaAt)
         }
     }
 
@@ -245,13 +251,7 @@ private struct StrictJSONReader {
             guard i < end else { throw endOfFile() }
             switch bytes[i] {
             case comma:
-                let commaAt = i, commaLine = line, commaLineStart = lineStart
-                i += 1
-                skipWhitespace()
-                if i < end, bytes[i] == closeBracket {
-                    (line, lineStart) = (commaLine, commaLineStart)
-                    throw fail("trailing comma before ']'; remove the comma after the last item", at: commaAt)
-                }
+                try skipComma(closing: closeBracket, "trailing comma before ']'; remove the comma after the last item")
             case closeBracket:
                 i += 1
                 open.removeLast()

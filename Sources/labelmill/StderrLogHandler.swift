@@ -1,25 +1,4 @@
-import ArgumentParser
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Prints a plain-words message to stderr and exits 1 (invalid or impossible request).
-func fail(_ message: String) -> Never {
-    printError("labelmill: \(message)")
-    exit(1)
-}
-
-func printError(_ message: String) {
-    FileHandleStderr.write(message + "\n")
-}
-
-enum FileHandleStderr {
-    static func write(_ s: String) {
-        var s = s
-        s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
-    }
-}
 
 /// A logger for the command: plain lines on stderr with metadata as key=value.
 func makeLogger(label: String, verbose: Bool) -> Logger {

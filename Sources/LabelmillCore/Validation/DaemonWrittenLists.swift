@@ -1,0 +1,57 @@
+/// The lists the daemon writes into a page ("prelabels", "errors"): a labeler may leave
+/// or delete them, but what is there must have their shape.
+extension PageReview {
+    mutating func prelabels(_ node: JSONNode, _ p: String) {
+        guard case .array(let items) = node.kind else {
+            report(node, p, "\"prelabels\" must be a list (the daemon writes it; you may leave it as it is), not \(kindName(node))")
+            return
+        }
+        for (k, item) in items.enumerated() {
+            let ip = "\(p)/\(k)"
+            guard case .object(let members) = item.kind else {
+                report(item, ip, "prelabel \(k + 1) must be an object, not \(kindName(item))")
+                continue
+            }
+            for m in members {
+                let v = m.value, mp = pointer(ip, m.key)
+                switch m.key {
+                case "tag", "model":
+                    requireString(v, mp, m.key)
+                case "confidence":
+                    if case .number(let c, _) = v.kind, c >= 0, c <= 1 { break }
+                    report(v, mp, "\"confidence\" must be a number from 0 to 1, not \(kindName(v))")
+                case "box":
+                    box(v, mp, size: nil)
+                case "polygon":
+                    if case .array(let points) = v.kind, points.allSatisfy({ $0.numberPair }) { break }
+                    report(v, mp, "\"polygon\" of a prelabel must be a list of [x, y] points")
+                default:
+                    unknownKey(m, in: ip, allowed: SubmissionValidator.prelabelKeys)
+                }
+            }
+        }
+    }
+
+    mutating func errorList(_ node: JSONNode) {
+        guard case .array(let items) = node.kind else {
+            report(node, "/errors", "\"errors\" must be a list (the daemon writes it; you may delete it), not \(kindName(node))")
+            return
+        }
+        for (k, item) in items.enumerated() {
+            let ip = "/errors/\(k)"
+            guard case .object(let members) = item.kind else {
+                report(item, ip, "error \(k + 1) must be an object with \"line\", \"column\", \"pointer\" and \"message\"")
+                continue
+            }
+            for m in members {
+                let mp = pointer(ip, m.key)
+                switch m.key {
+                case "line", "column": requireWholeNumber(m.value, mp, m.key, minimum: 1)
+                case "pointer", "message": requireString(m.value, mp, m.key)
+                default: unknownKey(m, in: ip, allowed: SubmissionValidator.errorKeys)
+                }
+            }
+        }
+    }
+
+}
