@@ -119,20 +119,12 @@ extension Engine {
                 try finishCopy(done, in: project)
                 continue
             }
-            if !immediately {
-                let since = project.missingSince[id] ?? t
-                if !grace.isOver(since: since, now: t) {
-                    stillMissing[id] = since
-                    project.watchDirty = true
-                    continue
-                }
+            if case .wait(let since) = MissingPage.step(missingSince: project.missingSince[id], now: t, grace: grace, immediately: immediately) {
+                stillMissing[id] = since
+                project.watchDirty = true
+                continue
             }
-            var restored = copy
-            restored.status = .open
-            restored.assignedTo = nil
-            restored.errors = nil
-            // Restoring changes hands: a copy of the lost folder that turns up later is stale.
-            restored.revision = PagePhase.revision(copy.revision, after: .restored)
+            let restored = MissingPage.restored(copy)
             try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
             project.copies[id] = restored
             try placePage(restored, in: project, at: .queue)

@@ -96,3 +96,35 @@ struct WorkflowStateTests {
         #expect(actions == [.fill(labeler: "ann", upTo: 1)])
     }
 }
+
+/// A page in no folder of Watch: restored at once at start-up and in --once,
+/// after a grace period while watching (it may be changing hands).
+@Suite("Missing page")
+struct MissingPageTests {
+    let t0 = 1_000_000.0
+
+    @Test("While watching: restored once missing for the grace period")
+    func grace() {
+        let grace = QuietPeriod(seconds: 2)
+        #expect(MissingPage.step(missingSince: nil, now: t0, grace: grace, immediately: false) == .wait(since: t0))
+        #expect(MissingPage.step(missingSince: t0, now: t0 + 1.9, grace: grace, immediately: false) == .wait(since: t0))
+        #expect(MissingPage.step(missingSince: t0, now: t0 + 2, grace: grace, immediately: false) == .restore)
+        // Set aside by the daemon itself: no waiting.
+        #expect(MissingPage.step(missingSince: -.infinity, now: t0, grace: grace, immediately: false) == .restore)
+        #expect(MissingPage.step(missingSince: nil, now: t0, grace: grace, immediately: true) == .restore)
+    }
+
+    @Test("Restored open, held by no one, labels kept, errors dropped, one revision up")
+    func restoredPage() {
+        let image = PageImage(file: "a.png", width: 4, height: 3, source: "a.png", sha256: "aa", tags: ["cat"])
+        let copy = PageManifest(schema: "", project: "p", page: "page-000001", revision: 3, task: .multiClass, tags: ["cat"],
+                                status: .rejected, images: [image], assignedTo: "ann",
+                                errors: [PageError(line: 1, column: 1, pointer: "", message: "x")])
+        let back = MissingPage.restored(copy)
+        #expect(back.status == .open)
+        #expect(back.assignedTo == nil)
+        #expect(back.errors == nil)
+        #expect(back.revision == 4)
+        #expect(back.images == copy.images)
+    }
+}
