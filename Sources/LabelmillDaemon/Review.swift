@@ -64,6 +64,10 @@ extension Engine {
     /// quiet. A copy of a done page is first checked for being what a stop
     /// left of the acceptance, and then cleared instead.
     func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
+        // A rewrite of page.json that a stop cut between its renames left it aside: back first.
+        for instance in instances where !root.exists(Path.join(instance.folder, "page.json")) {
+            try root.putBackReplaced(Path.join(instance.folder, "page.json"))
+        }
         var copies: [PageCopy] = []
         for instance in instances {
             let read: PageCopy.Revision
