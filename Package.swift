@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LabelmillCoreTests", dependencies: ["LabelmillCore", "TestSupport"]),
         .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore", "TestSupport"]),
-        .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore"]),
+        .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LabelmillCore", "TestSupport"]),
         .testTarget(
             name: "LabelmillServeTests",

@@ -2,6 +2,7 @@ import Foundation
 import LabelmillCore
 import LabelmillDaemon
 import LabelmillFS
+import TestSupport
 import Testing
 
 /// A folder outside the workspace root, on the same file system, for links planted by a labeler.
@@ -9,9 +10,7 @@ final class OutsideFolder {
     let path: String
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() + "labelmill-outside-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: made)
+        path = try makeTemporaryFolder("labelmill-outside")
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -3,6 +3,7 @@ import LabelmillCore
 import LabelmillDaemon
 import LabelmillFS
 import Logging
+import TestSupport
 import Testing
 
 /// A clock the test moves by hand.
@@ -24,9 +25,7 @@ final class DaemonFixture {
     private(set) var engine: Engine
 
     init(pages: Int = 2, settings: String = "", task: String = "multi-class") throws {
-        var template = Array((NSTemporaryDirectory() + "labelmill-daemon-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        root = String(cString: made)
+        root = try makeTemporaryFolder("labelmill-daemon")
         workspace = Workspace(root: root)
         engine = Self.makeEngine(workspace, clock)
         let fm = FileManager.default
