@@ -203,7 +203,7 @@ struct LeaseTests {
         #expect(f.held("ann") == ["SIGNED-OUT.txt"])
     }
 
-    @Test("A signed-out labeler's pages time out too")
+    @Test("A signed-out labeler's pages time out too (an old SIGNED-OUT.txt pushed back by rsync)")
     func signedOutHolder() throws {
         let f = try DaemonFixture(pages: 1)
         try f.signIn("ann")
@@ -213,6 +213,8 @@ struct LeaseTests {
         #expect(f.held("ann") == ["SIGNED-OUT.txt", "page-000001"])
         f.watchPass(after: 31 * 60)
         #expect(f.queued == ["page-000001"])
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        #expect(f.events("expired").count == 1)
     }
 
     @Test("A page whose page.json is broken at time-out is set aside and restored, not left stuck")
@@ -251,6 +253,38 @@ struct SetAsideTests {
         #expect(f.held("ann") == ["page-000001"])
         #expect(try f.manifest(folder)["revision"]?.numberValue == 4)
         #expect(f.events("restored").count == 1)
+    }
+
+    @Test("vim's save in watch mode: the 4913 probe, the swap file and page.json~ past the settle time are not a damaged page")
+    func vimSaveDanceInWatchMode() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        let folder = f.page("page-000001", .labeler("ann"))
+        let file = folder + "/page.json"
+        var page = try f.manifest(folder)
+        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
+        for i in images.indices { images[i].setMember("tags", .array([.string("square")])) }
+        page.setMember("images", .array(images))
+        page.setMember("status", .string("submitted"))
+        try LocalPaths.writeAtomically(folder + "/4913", [])
+        try LocalPaths.remove(folder + "/4913")
+        try LocalPaths.writeAtomically(folder + "/.page.json.swp", Array("swap".utf8))
+        #expect(rename(file, file + "~") == 0)
+        // Longer than a tick and the page settle time, shorter than the quiet period for a missing page.json.
+        f.watchPass(after: 0.4)
+        #expect(f.conflicts.isEmpty, "page.json~ mid-save was taken for a damaged page")
+        #expect(f.held("ann") == ["page-000001"])
+        try LocalPaths.writeAtomically(file, Array(JSONWriter.pretty(page).utf8))
+        f.watchPass(after: 0.1)
+        try LocalPaths.remove(file + "~")
+        try LocalPaths.remove(folder + "/.page.json.swp")
+        f.watchPass(after: 1)
+        f.watchPass(after: 1)
+        #expect(f.conflicts.isEmpty)
+        #expect(f.events("rejected").isEmpty)
+        let done = try f.manifest(f.page("page-000001", .outbox))
+        #expect(done["images"]?.arrayValue?.first?["tags"] == .array([.string("square")]))
     }
 
     @Test("In-place truncate-and-write: a half-written submission is not read until it settles")
