@@ -146,12 +146,7 @@ struct IngestTests {
         let ws = try TempWorkspace()
         let p = try Binary.start(["watch", "--root", ws.root, "--poll", "0.2"])
         defer { p.terminate(); p.waitUntilExit() }
-        var held = false
-        for _ in 0..<100 where !held {
-            usleep(50_000)
-            held = ((try? ws.read(".labelmill/lock")) ?? "").contains("pid \(p.processIdentifier)")
-        }
-        #expect(held)
+        #expect(eventually(within: 15) { ((try? ws.read(".labelmill/lock")) ?? "").contains("pid \(p.processIdentifier)") })
         let second = try ws.run("watch", "--once", expect: 1)
         #expect(second.stderr.contains("pid \(p.processIdentifier)"))
     }
