@@ -96,6 +96,7 @@ public struct WorkQueue {
         let root = try rooted()
         let folder = workspace.labeler(project, name)
         try root.requireFolder(folder)
+        guard LabelerAccess.mayFill(folder, for: name, in: workspace) else { return [] }
         var holding = held(by: name).count
         var moved: [String] = []
         let waiting = try queueNames().filter { PageID.number($0) != nil }
@@ -175,6 +176,7 @@ public struct WorkQueue {
             }
         }
         try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
+        if case .labeler(let name) = to { try LabelerAccess.grant(page: stage, to: name, in: workspace) }
         // Taking the old folder is one rename: of two movers racing for a page,
         // one wins. It goes to conflicts, so a stop from here on loses nothing.
         guard let taken = try takeAside(source, id: id, holder: from.labelerName ?? "queue") else { return false }
@@ -217,7 +219,9 @@ extension WorkQueue {
         try root.makeFolders(workspace.conflicts(project))
         let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
         do {
-            return try root.moveKeepingBoth(folder, to: Path.join(workspace.conflicts(project), "\(id).\(holder).\(stamp)"))
+            let taken = try root.moveKeepingBoth(folder, to: Path.join(workspace.conflicts(project), "\(id).\(holder).\(stamp)"))
+            LabelerAccess.revoke(page: taken, in: workspace)
+            return taken
         } catch {
             if error.isNotFound { return nil }
             throw error
