@@ -63,6 +63,9 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
 
     func shown(_ name: [UInt8]) -> String { (path == "/" ? "" : path) + "/" + RawName.escaped(name) }
 
+    /// O_PATH (Linux), which Glibc's module hides without _GNU_SOURCE.
+    static let openPath: Int32 = 0o10000000
+
     /// Opens the folder below this one at `parts`, each component with
     /// O_NOFOLLOW | O_DIRECTORY; with `create`, makes the missing ones.
     func walk(_ parts: ArraySlice<[UInt8]>, create: Bool) throws(FileSystemError) -> RootedDirectory {
@@ -77,7 +80,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
                 fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             // A folder one may pass through but not list (a set-up root's labelers/, mode 1730).
-            if fd < 0 && errno == EACCES { fd = name.withCString { openat(current.fd, $0, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
+            if fd < 0 && errno == EACCES { fd = name.withCString { openat(current.fd, $0, Self.openPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
             guard fd >= 0 else { throw current.folderError(errno, name) }
             current = RootedDirectory(fd: fd, path: shown)
         }
