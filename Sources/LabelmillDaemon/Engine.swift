@@ -9,6 +9,16 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     public let workspace: Workspace
     let logger: Logger
     let now: () -> Double
+    /// The real clock, only to measure how old a file time is when the daemon
+    /// first reads it (after a restart, in `--once`): file times become
+    /// instants on `now` at the edge, and are never compared with it.
+    let fileClock: () -> Double
+    /// When the daemon saw each file it watches for time rules change, on `now`.
+    var seenChanges = ChangeTracker<String, FileVersion>()
+    var lastForgotten = -Double.infinity
+    /// The second look `watch --once` asks for: files read too soon after the
+    /// scan are checked again from this instant on (`runOnce`).
+    public internal(set) var recheckDue: Double?
     /// How long an inbox file must stay unchanged before it is taken (watch mode).
     public var settleSeconds: Double = 1.0
     /// How long a page.json must stay unchanged before a submission is read.
@@ -34,18 +44,22 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// it, never through a link. Opened here, or by `prepare()` if it was not there yet.
     public private(set) var root: (any FileSystem)!
 
-    public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double) {
+    public init(workspace: Workspace, logger: Logger, now: @escaping () -> Double, fileClock: @escaping () -> Double = WorkQueue.realTime) {
         self.workspace = workspace
         self.logger = logger
         self.now = now
+        self.fileClock = fileClock
         root = try? RootedDirectory.open(workspace.root)
     }
 
     /// An engine on a given file system (the fake, in tests): `workspace.root` must be its `path`.
-    public init(workspace: Workspace, fileSystem: any FileSystem, logger: Logger, now: @escaping () -> Double) {
+    /// `fileClock`: the clock the file system's times are on.
+    public init(workspace: Workspace, fileSystem: any FileSystem, logger: Logger, now: @escaping () -> Double,
+                fileClock: @escaping () -> Double = WorkQueue.realTime) {
         self.workspace = workspace
         self.logger = logger
         self.now = now
+        self.fileClock = fileClock
         root = fileSystem
     }
 
@@ -59,10 +73,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         if (try? root.read(workspace.schemaFile).bytes) != schema {
             try root.writeAtomically(workspace.schemaFile, schema)
         }
-        // Anything left in staging is a page that never reached the queue.
-        for entry in root.names(workspace.staging) {
-            try root.removeTree(Path.join(workspace.staging, entry))
-        }
+        try clearStaging()
     }
 
     /// One pass. `once`: look at everything, take files without waiting for
@@ -77,7 +88,10 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             let watch = everything || project.watchDirty || hints!.touches(workspace.watch(name))
             runGuarded(project) { () throws(FileSystemError) in
                 let start = now()
-                if inbox || !project.settling.isEmpty { try ingest(project, once: once) }
+                if inbox || project.inbox.count > 0 { try ingest(project, once: once) }
+                // --once: the rest of the pass waits for the second look at files read right after
+                // the scan, so the steps run in the same order as ever (paging before review).
+                if once && !project.awaitingRecheck.isEmpty { return }
                 let ingested = now()
                 try buildPages(project, flushAll: once)
                 try refusePagedDuplicates(project)
@@ -93,6 +107,41 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             }
         }
         flushEvents()
+        // A file not looked at for ten minutes is judged by its file times again if it comes back.
+        if now() - lastForgotten >= 60 {
+            seenChanges.forget(lookedBefore: now() - 600)
+            lastForgotten = now()
+        }
+    }
+
+    /// `watch --once`: one pass over everything, then the second looks it asks
+    /// for. The caller waits (`wait` gets the seconds): the engine never sleeps.
+    public func runOnce(wait: (Double) -> Void) {
+        pass(once: true)
+        while let due = recheckDue {
+            wait(max(0, due - now()))
+            recheck()
+        }
+    }
+
+    /// The second look of `--once`: inbox files read right after the scan are
+    /// taken only if they are still the version read; then the rest of the
+    /// project's pass (paging, review, labelers), which waited for it.
+    public func recheck() {
+        recheckDue = nil
+        for name in projects.keys.sorted() {
+            guard let project = projects[name], project.settings != nil, !project.awaitingRecheck.isEmpty else { continue }
+            runGuarded(project) { () throws(FileSystemError) in
+                try ingest(project, once: true)
+                if !project.awaitingRecheck.isEmpty { return }  // new files read right after this scan: another look
+                try buildPages(project, flushAll: true)
+                try refusePagedDuplicates(project)
+                project.watchDirty = false
+                try reviewPages(project, once: true)
+                try serveLabelers(project)
+            }
+        }
+        flushEvents()
     }
 
     /// Runs a step; a full disk is waited out by the caller's next pass, other
@@ -100,17 +149,17 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     func runGuarded(_ project: ProjectState, _ body: () throws(FileSystemError) -> Void) {
         do { try body() } catch {
             if error.isNoSpace {
-                if !project.waitingForSpace {
+                if !project.phase.isWaitingForSpace {
                     logger.warning("disk full; waiting to retry", metadata: ["project": "\(project.name)", "error": "\(error)"])
                 }
-                project.waitingForSpace = true
+                project.phase = project.phase.diskFull
             } else {
                 logger.error("\(error)", metadata: ["project": "\(project.name)"])
             }
             return
         }
-        if project.waitingForSpace { logger.info("disk space again; going on", metadata: ["project": "\(project.name)"]) }
-        project.waitingForSpace = false
+        if project.phase.isWaitingForSpace { logger.info("disk space again; going on", metadata: ["project": "\(project.name)"]) }
+        project.phase = project.phase.spaceAgain
     }
 
     /// One line per project that did anything: for the end of `watch --once`.
@@ -122,7 +171,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     }
 
     /// Whether any project is waiting for disk space (the caller backs off).
-    public var waitingForSpace: Bool { projects.values.contains { $0.waitingForSpace } }
+    public var waitingForSpace: Bool { projects.values.contains { $0.phase.isWaitingForSpace } }
 
     /// Reads every project's settings; a bad project.json is reported once per
     /// change and that project skipped until fixed.
@@ -156,10 +205,8 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
         let status = root.status(file)
         if let status, let seen = project.settingsStatus, status.sameVersion(as: seen) { return }
         project.settingsStatus = status
-        let previous = project.settings
         guard status != nil else {
-            project.settings = nil
-            report(project, "\(file): missing; create it with `labelmill project create \(project.name) --task multi-class --tags A,B`")
+            skip(project, "\(file): missing; create it with `labelmill project create \(project.name) --task multi-class --tags A,B`")
             return
         }
         do {
@@ -172,25 +219,20 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             // Class ids must never move: the pages made so far carry the tags they were made with.
             let history = classHistory(project)
             if let problem = settings.changeError(from: history) {
-                if let previous {
+                if project.settings != nil {
                     report(project, "\(file): \(problem); keeping the previous settings")
-                    project.settings = previous
                 } else {
-                    project.settings = nil
-                    report(project, "\(file): \(problem); the project is skipped until this is put back")
+                    skip(project, "\(file): \(problem); the project is skipped until this is put back")
                 }
                 return
             }
-            project.settingsError = nil
-            project.settings = settings
+            project.phase = project.phase.configured(settings)
             try prepareProjectFolders(project)
             logger.info("project ready", metadata: ["project": "\(project.name)", "task": "\(settings.task.rawValue)", "tags": "\(settings.tags.count)"])
         } catch let error as SettingsError {
-            project.settings = nil
-            report(project, "\(file): \(error.description); fix the file, the project is skipped until then")
+            skip(project, "\(file): \(error.description); fix the file, the project is skipped until then")
         } catch {
-            project.settings = nil
-            report(project, "\(file): \(error)")
+            skip(project, "\(file): \(error)")
         }
     }
 
@@ -222,8 +264,13 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     }
 
     func report(_ project: ProjectState, _ message: String) {
-        project.settingsError = message
         logger.error("\(message)", metadata: ["project": "\(project.name)"])
+    }
+
+    /// The project has no usable settings: skipped until project.json is fixed.
+    func skip(_ project: ProjectState, _ reason: String) {
+        project.phase = .unconfigured(reason: reason)
+        report(project, reason)
     }
 
     func prepareProjectFolders(_ project: ProjectState) throws(FileSystemError) {
@@ -291,9 +338,10 @@ public enum EventLog {
 /// What the daemon keeps in memory about one project.
 final class ProjectState {
     let name: String
-    var settings: ProjectSettings?
+    /// Unconfigured, ready or waiting for disk space; holds the settings in force.
+    var phase = ProjectPhase.unconfigured(reason: "project.json not read yet")
+    var settings: ProjectSettings? { phase.settings }
     var settingsStatus: FileStatus?
-    var settingsError: String?
     var copiesLoaded = false
     /// Other labelmill roots found inside the inbox, already reported.
     var otherRoots = Set<String>()
@@ -301,7 +349,6 @@ final class ProjectState {
     var notedFolders = Set<[UInt8]>()
     /// What the pages fix (task, tag order, tags used), as last recorded.
     var classes: ClassHistory?
-    var waitingForSpace = false
     /// events.pending holds lines of steps not yet in events.jsonl.
     var intentsRecorded = false
     /// The daemon's copy of every page it made, by page id.
@@ -332,18 +379,18 @@ final class ProjectState {
     var tally = Tally()
     /// Duplicates of pending images, refused once the original has its page.
     var duplicates: [(InboxItem, String)] = []
-    /// Last time the inbox changed (new, changed or taken files).
-    var lastInboxActivity: Double = 0
-    /// Inbox files seen but not yet settled: path -> (status, since).
-    var settling: [[UInt8]: (status: FileStatus, since: Double)] = [:]
+    /// Inbox files seen but not yet taken, and when the inbox last changed, on the daemon's clock.
+    var inbox = InboxState<[UInt8], FileVersion>()
+    /// Inbox files `--once` read right after the scan: taken on the second look if unchanged.
+    var awaitingRecheck: [[UInt8]: (status: FileStatus, outcome: Engine.Examination, due: Double)] = [:]
     /// page.json versions already handled, by page folder.
     var handled: [String: FileStatus] = [:]
     /// Look again on the next pass even without a hint (a page.json was still settling).
     var watchDirty = false
     /// Pages found missing from Watch while watching, and since when (daemon clock).
     var missingSince: [String: Double] = [:]
-    /// Last time the daemon saw a labeler's pages change or assigned them one.
-    var touched: [String: Double] = [:]
+    /// Each labeler's lease on the pages held, by name.
+    var leases: [String: Lease] = [:]
 
     init(name: String) { self.name = name }
 }

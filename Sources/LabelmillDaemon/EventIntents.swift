@@ -45,45 +45,6 @@ struct EventIntents {
 }
 
 extension Engine {
-    /// Appends what a crash cut off: the lines of recorded steps that
-    /// happened and are not in events.jsonl yet. Runs when a project is
-    /// loaded, after the journal.
-    func recoverEvents(_ project: ProjectState) throws(FileSystemError) {
-        let intents = EventIntents(workspace: workspace, project: project.name, root: root)
-        let recorded = intents.load()
-        guard !recorded.isEmpty else {
-            try intents.clear()
-            return
-        }
-        var happened: [String: Bool] = [:]
-        func didHappen(_ check: EventIntents.Check, _ page: String) -> Bool {
-            let key = check.rawValue + "/" + page
-            if let known = happened[key] { return known }
-            let yes: Bool
-            switch check {
-            case .journaled: yes = project.copies[page] != nil
-            case .done: yes = readManifest(Path.join(workspace.folder(of: page, in: project.name, at: .outbox), "page.json"))?.status == .done
-            }
-            happened[key] = yes
-            return yes
-        }
-        // Lines already appended before the stop are in the log's tail.
-        let written = logTail(project, bytes: recorded.reduce(0) { $0 + $1.line.utf8.count + 1 } * 2 + (1 << 20))
-        let missing = recorded.filter { didHappen($0.check, $0.page) && !written.contains($0.line) }.map(\.line)
-        if !missing.isEmpty {
-            try EventLog.append(missing, project: project.name, in: workspace, root: root)
-            logger.info("event lines a stop cut off added to events.jsonl", metadata: ["project": "\(project.name)", "lines": "\(missing.count)"])
-        }
-        try intents.clear()
-    }
-
-    /// The last lines of events.jsonl, at most `bytes` of them.
-    func logTail(_ project: ProjectState, bytes: Int) -> Set<String> {
-        guard let all = try? root.read(workspace.events(project.name)).bytes else { return [] }
-        let tail = all.suffix(bytes)
-        return Set(tail.split(separator: 10).map { String(decoding: $0, as: UTF8.self) })
-    }
-
     /// Writes the lines of a step before it happens, and holds them until it has.
     func plan(_ events: [Event], check: EventIntents.Check, in project: ProjectState) throws(FileSystemError) {
         try EventIntents(workspace: workspace, project: project.name, root: root).record(events, check: check)

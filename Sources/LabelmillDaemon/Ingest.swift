@@ -4,6 +4,9 @@ import LabelmillFS
 import Glibc
 #endif
 
+/// How long after the scan `--once` looks at a file again before taking it.
+let onceRecheckSeconds = 0.02
+
 extension Engine {
     /// The largest file taken (SPEC section 6).
     static let maxFileBytes: Int64 = 1 << 30
@@ -20,51 +23,69 @@ extension Engine {
                          metadata: ["project": "\(project.name)"])
         }
         let t = now()
+        project.inbox.settle = QuietPeriod(seconds: settleSeconds)
         var ready: [InboxItem] = []
+        var rechecked: [(InboxItem, Examination)] = []
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
         let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
         for item in items {
             present.insert(item.rawPath)
             if pendingPaths.contains(item.rawPath) || duplicatePaths.contains(item.rawPath) { continue }
+            if let parked = project.awaitingRecheck[item.rawPath] {
+                // The second look of --once: still the version read, or seen again on a later run.
+                guard t >= parked.due else { continue }
+                project.awaitingRecheck[item.rawPath] = nil
+                rechecked.append((item, parked.status.sameVersion(as: item.status) ? parked.outcome : .changed))
+                continue
+            }
             if once {
                 ready.append(item)
                 continue
             }
-            // Watch mode: a file is taken once its size and time held for settleSeconds.
-            if let seen = project.settling[item.rawPath], seen.status.sameVersion(as: item.status) {
-                if t - seen.since >= settleSeconds { ready.append(item) }
-            } else {
-                project.settling[item.rawPath] = (item.status, t)
-                project.lastInboxActivity = t
-            }
+            // Watch mode: a file is taken once it has been the same version for settleSeconds.
+            if case .examine = project.inbox.saw(item.rawPath, version: FileVersion(item.status), change: .scanned, at: t) { ready.append(item) }
         }
-        project.settling = project.settling.filter { present.contains($0.key) }
+        project.inbox.keep(only: present)
+        project.awaitingRecheck = project.awaitingRecheck.filter { present.contains($0.key) }
         // A queued image that vanished from the inbox before its page was built is dropped from the plan.
         project.removePending { !present.contains($0.rawPath) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
-        if ready.isEmpty { return }
+        if ready.isEmpty && rechecked.isEmpty { return }
         let ordered = ready.sorted(by: { $0.source < $1.source })
         // Reading, checking and hashing are independent per file: both cores share them.
         var outcomes = Self.examineAll(ordered, root: root)
+        // In the order of their sources, as the first look took them.
+        var work: [(InboxItem, Examination)] = rechecked.sorted { $0.0.source < $1.0.source }
         if once {
             // The short recheck of --once: at least 20 ms after the scan, each
-            // file must still be the one that was read (reading usually takes longer).
-            let waited = now() - t
-            if waited < 0.02 { usleep(UInt32((0.02 - waited) * 1e6)) }
+            // file must still be the one that was read. Reading usually takes
+            // longer; when it did not, the caller looks again (`runOnce`).
+            let recheckAt = t + onceRecheckSeconds
+            let soon = now() < recheckAt
             for i in outcomes.indices {
                 guard case .image = outcomes[i] else { continue }
-                if let current = root.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) { continue }
-                outcomes[i] = .changed
+                if soon {
+                    project.awaitingRecheck[ordered[i].rawPath] = (ordered[i].status, outcomes[i], recheckAt)
+                    outcomes[i] = .awaitingRecheck
+                    recheckDue = max(recheckDue ?? recheckAt, recheckAt)
+                } else if let current = root.status(rawPath: ordered[i].rawPath), current.sameVersion(as: ordered[i].status) {
+                    continue
+                } else {
+                    outcomes[i] = .changed
+                }
             }
         }
-        for (item, outcome) in zip(ordered, outcomes) {
-            project.settling[item.rawPath] = nil
+        work += zip(ordered, outcomes).map { ($0, $1) }
+        for (item, outcome) in work {
+            project.inbox.done(item.rawPath)
             // One file the daemon cannot handle must not stop the others.
             do throws(FileSystemError) {
                 switch outcome {
                 case .changed:
                     continue  // still being written: seen again on a later pass
+                case .awaitingRecheck:
+                    continue  // taken on the second look
                 case .refused(let reason):
                     try refuse(item, in: project, reason: reason)
                 case .failed(let error):
@@ -77,7 +98,7 @@ extension Engine {
                 logger.error("cannot take this file; trying again later", metadata: ["project": "\(project.name)", "file": "\(item.source)", "error": "\(error)"])
                 continue
             }
-            project.lastInboxActivity = t
+            project.inbox.noteActivity(at: t)
         }
     }
 
@@ -87,6 +108,8 @@ extension Engine {
         case refused(String)
         /// Changed or gone since the scan: not finished yet.
         case changed
+        /// Read too soon after the scan to be sure (`--once`): looked at again first.
+        case awaitingRecheck
         case failed(FileSystemError)
     }
 
@@ -167,23 +190,6 @@ extension Engine {
             }
         }
         project.duplicates = waiting
-    }
-
-    /// An inbox file that is a hard link of an image already paged: the daemon
-    /// stopped between building the page and removing the original. Finish that.
-    /// The page may be done by now (its kept image dropped): its image in the outbox or Watch tells too.
-    func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
-        guard item.status.links > 1, let (page, file) = project.index[sha256] else { return false }
-        var places = [PageJournal(workspace: workspace, project: project.name).image(sha256),
-                      Path.join(workspace.folder(of: page, in: project.name, at: .outbox), file),
-                      Path.join(workspace.folder(of: page, in: project.name, at: .queue), file)]
-        if let holder = project.copies[page]?.assignedTo {
-            places.append(Path.join(workspace.folder(of: page, in: project.name, at: .labeler(holder)), file))
-        }
-        guard places.contains(where: { root.status($0).map { $0.inode == item.status.inode && $0.device == item.status.device } ?? false })
-        else { return false }
-        try root.remove(rawPath: item.rawPath)
-        return true
     }
 
     /// Moves a refused input to `Outbox/<project>/rejected/` with NAME.reason.txt.

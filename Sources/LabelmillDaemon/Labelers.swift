@@ -11,17 +11,21 @@ extension Engine {
         try noteFoldersThatAreNotLabelers(project)
         let queue = workQueue(project)
         let t = now()
-        for labeler in queue.labelers {
+        let seats = queue.labelers.map { labeler -> LabelerSeat in
             let held = queue.held(by: labeler.name)
-            if !held.isEmpty, t - lastTouch(of: labeler.name, held: held, in: project) >= settings.leaseMinutes * 60 {
-                try timeOut(labeler.name, settings: settings, in: project)
-                continue
-            }
-            guard labeler.signedIn else { continue }
-            for id in try queue.fill(labeler.name, upTo: settings.pagesPerLabeler) {
-                project.touched[labeler.name] = t
-                emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: labeler.name))
-                logger.info("page assigned", metadata: ["project": "\(project.name)", "page.id": "\(id)", "labeler": "\(labeler.name)"])
+            let current = held.isEmpty ? project.leases[labeler.name] ?? Lease(labeler: labeler.name) : lease(of: labeler.name, held: held, in: project)
+            return LabelerSeat(name: labeler.name, signedIn: labeler.signedIn, held: held.count, lease: current)
+        }
+        for action in Staffing.actions(for: seats, pagesPerLabeler: settings.pagesPerLabeler, leaseMinutes: settings.leaseMinutes, now: t) {
+            switch action {
+            case .expireLease(let name):
+                try timeOut(name, settings: settings, in: project)
+            case .fill(let name, let count):
+                for id in try queue.fill(name, upTo: count) {
+                    project.leases[name, default: Lease(labeler: name)].assign(at: t)
+                    emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: name))
+                    logger.info("page assigned", metadata: ["project": "\(project.name)", "page.id": "\(id)", "labeler": "\(name)"])
+                }
             }
         }
     }
@@ -74,22 +78,23 @@ extension Engine {
         let stuck = queue.held(by: name).filter { !handedIn.contains($0) }
         for id in stuck {
             let folder = workspace.folder(of: id, in: project.name, at: .labeler(name))
-            try toConflicts((folder, .labeler(name)), id: id, in: project, note: "\(id) timed out while its page.json was not valid JSON, so it could not go back to the queue with its labels. It was set aside here, and the page was restored to the queue from the daemon's copy.")
+            try toConflicts((folder, .labeler(name)), id: id, in: project, reason: .unreadableAtTimeOut)
             emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
         }
         if !stuck.isEmpty { try restoreMissingPages(project) }
-        project.touched[name] = nil
+        project.leases[name] = nil
         logger.info("labeler timed out", metadata: ["project": "\(project.name)", "labeler": "\(name)", "pages": "\(returned.count + stuck.count)"])
     }
 
-    /// The latest of: the assignment, any file time in the held pages, and the
-    /// last change the daemon saw there.
-    func lastTouch(of labeler: String, held: [String], in project: ProjectState) -> Double {
-        var latest = project.touched[labeler] ?? 0
+    /// The labeler's lease, told of the latest change seen in each held page
+    /// (file times enter as instants on the daemon's clock, see `seenChange`).
+    func lease(of labeler: String, held: [String], in project: ProjectState) -> Lease {
+        var lease = project.leases[labeler] ?? Lease(labeler: labeler)
         for id in held {
-            latest = max(latest, latestChange(in: workspace.folder(of: id, in: project.name, at: .labeler(labeler))))
+            if let since = latestSeenChange(in: workspace.folder(of: id, in: project.name, at: .labeler(labeler))) { lease.touch(at: since) }
         }
-        return latest
+        project.leases[labeler] = lease
+        return lease
     }
 
     /// The work queue, sharing the daemon's copies in memory.

@@ -2,26 +2,6 @@ import LabelmillCore
 import LabelmillFS
 
 extension Engine {
-    /// Loads the daemon's copies of a project's pages: the duplicate index, the
-    /// next page number, and what each live page should look like; then puts
-    /// back any page a stop or a person left missing.
-    func loadCopies(_ project: ProjectState) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
-        try journal.prepare()
-        let (pages, lines) = try journal.load()
-        project.copies = pages
-        project.index = [:]
-        var highest = 0
-        for (id, manifest) in pages {
-            highest = max(highest, PageID.number(id) ?? 0)
-            for image in manifest.images { project.index[image.sha256] = (id, image.file) }
-        }
-        project.nextNumber = highest + 1
-        if lines > 2 * pages.count + 1000 { try journal.compact(pages) }
-        try recoverEvents(project)
-        try restoreMissingPages(project)
-    }
-
     func readManifest(_ path: String) -> PageManifest? {
         guard let bytes = try? root.read(path, maxBytes: Int64(StrictJSON.maxBytes)).bytes,
               let node = try? StrictJSON.parse(bytes) else { return nil }
@@ -51,7 +31,7 @@ extension Engine {
     /// Builds up to `maxPages` pages; true when it stopped at that limit.
     func buildBatch(_ project: ProjectState, flushAll: Bool, maxPages: Int) throws(FileSystemError) -> Bool {
         guard let settings = project.settings, !project.pending.isEmpty else { return false }
-        let quiet = now() - project.lastInboxActivity >= settings.flushSeconds
+        let quiet = project.inbox.isQuiet(for: QuietPeriod(seconds: settings.flushSeconds), now: now())
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
@@ -168,67 +148,6 @@ extension Engine {
         return written
     }
 
-    /// Every page the daemon made that is not done must live somewhere in Watch
-    /// (or have reached the outbox). A page a stop left unplaced, or a labeler
-    /// deleted, is put back in the queue from the daemon's copy.
-    ///
-    /// A page changing hands is briefly in no place at all: `labelmill next`
-    /// or the web page's sign-in takes the folder aside, then renames the new
-    /// one in. So while watching (`immediately` false) a page is restored only
-    /// when it was already missing at a look `restoreGraceSeconds` earlier;
-    /// recovery at start, `--once` and the daemon's own set-asides restore at once.
-    func restoreMissingPages(_ project: ProjectState, immediately: Bool = true) throws(FileSystemError) {
-        let live = livePageFolders(project)
-        let t = now()
-        var stillMissing: [String: Double] = [:]
-        for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
-            if live[id]?.isEmpty == false { continue }
-            let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
-            if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
-                try finishCopy(done, in: project)
-                continue
-            }
-            if !immediately {
-                let since = project.missingSince[id] ?? t
-                if t - since < restoreGraceSeconds {
-                    stillMissing[id] = since
-                    project.watchDirty = true
-                    continue
-                }
-            }
-            var restored = copy
-            restored.status = .open
-            restored.assignedTo = nil
-            restored.errors = nil
-            // Restoring changes hands: a copy of the lost folder that turns up later is stale.
-            restored.revision = copy.revision + 1
-            try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
-            project.copies[id] = restored
-            try placePage(restored, in: project, at: .queue)
-            try removeInboxLeftovers(of: restored, in: project)
-            emit(Event(time: now(), kind: .restored, project: project.name, page: id, reason: "the page folder was missing; restored to the queue from the daemon's copy"))
-            logger.warning("page restored to the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
-        }
-        project.missingSince = stillMissing
-    }
-
-    /// A page is missing when a stop came after its batch was journaled and
-    /// before its inbox originals were moved in: each original still in the
-    /// inbox is then a hard link of the kept image. It goes with the restore,
-    /// and again before a done page's kept images are dropped (a stop may
-    /// come between a restore and this step), and is not left for ingest:
-    /// once the kept image is gone a leftover would pass for a new duplicate.
-    func removeInboxLeftovers(of page: PageManifest, in project: ProjectState) throws(FileSystemError) {
-        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
-        for image in page.images {
-            let original = Path.join(workspace.inbox(project.name), image.source)
-            guard let kept = root.status(journal.image(image.sha256)), let found = root.status(original),
-                  found.inode == kept.inode, found.device == kept.device else { continue }
-            try root.remove(original)
-            logger.info("inbox original of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(image.source)"])
-        }
-    }
-
     /// Page folders in Watch (queue and labelers), by page id; a page copied
     /// by hand or by a sync tool can be in several places at once.
     func livePageFolders(_ project: ProjectState) -> [String: [(folder: String, place: Workspace.Place)]] {
@@ -244,18 +163,6 @@ extension Engine {
             }
         }
         return found
-    }
-
-    /// The latest time anything in a folder changed: the folder itself and its
-    /// entries, mtime or ctime (`rsync -a` keeps old mtimes, but every write
-    /// and rename sets ctime).
-    func latestChange(in folder: String) -> Double {
-        var latest = 0.0
-        for path in [folder] + root.names(folder).map({ Path.join(folder, $0) }) {
-            guard let st = root.status(path) else { continue }
-            latest = max(latest, Double(max(st.mtime, st.ctime)) / 1e9)
-        }
-        return latest
     }
 
     /// Records a page as done in the daemon's copy and drops the kept images,

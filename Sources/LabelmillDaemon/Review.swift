@@ -33,82 +33,48 @@ extension Engine {
         guard let status = root.status(file) else { return }
         let seen = project.handled[live.folder]
         if let seen, seen.sameVersion(as: status) { return }
-        let t = now()
+        let since = seenChange(file, status)
         // Let an editor or a sync tool finish writing first.
-        if !once && t - Double(max(status.mtime, status.ctime)) / 1e9 < pageSettleSeconds {
+        if case .wait = PageFileRule.step(change: .scanned, since: since, now: now(), quiet: QuietPeriod(seconds: pageSettleSeconds), once: once) {
             project.watchDirty = true
             return
         }
-        // A change seen while running counts for the lease; before the daemon
-        // first looked (a restart, each --once), the file times tell.
-        if case .labeler(let name) = live.place, seen != nil { project.touched[name] = t }
+        // A change in a held page counts for the lease, from when the daemon saw it.
+        if case .labeler(let name) = live.place { project.leases[name, default: Lease(labeler: name)].touch(at: since) }
         try review(id, at: live.folder, place: live.place, in: project)
     }
 
-    /// Decides which folder of a page is the live one. Every other folder (a
-    /// late copy, an earlier holder's stale copy, a damaged folder, a page
-    /// already done, a folder the daemon never made) goes to conflicts with a
-    /// note; nothing is applied silently or dropped.
+    /// Reads what choosing the live folder needs (each folder's revision),
+    /// lets `LiveCopy.choose` decide, and sets every other folder aside once
+    /// quiet. A copy of a done page is first checked for being what a stop
+    /// left of the acceptance, and then cleared instead.
     func settle(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) -> (folder: String, place: Workspace.Place)? {
-        func setAside(_ instance: (folder: String, place: Workspace.Place), _ note: String) throws(FileSystemError) {
-            try setAsideWhenQuiet(instance, id: id, in: project, once: once, note: note)
+        // A rewrite of page.json that a stop cut between its renames left it aside: back first.
+        for instance in instances where !root.exists(Path.join(instance.folder, "page.json")) {
+            try root.putBackReplaced(Path.join(instance.folder, "page.json"))
         }
-        if let copy = project.copies[id], instances.contains(where: { revision(of: $0.folder) ?? 0 > copy.revision }) {
+        var copies: [PageCopy] = []
+        for instance in instances {
+            let read: PageCopy.Revision
+            if let rev = revision(of: instance.folder) {
+                read = .number(rev)
+            } else {
+                read = root.exists(Path.join(instance.folder, "page.json")) ? .unreadable : .missing
+            }
+            copies.append(PageCopy(folder: instance.folder, place: instance.place, revision: read))
+        }
+        // A newer revision than the daemon's copy: a command (`next`, `leave`) moved the page.
+        if let copy = project.copies[id], copies.contains(where: { if case .number(let r) = $0.revision { return r > copy.revision } else { return false } }) {
             reloadCopy(id, in: project)
         }
-        guard let copy = project.copies[id] else {
-            for instance in instances {
-                try setAside(instance, "\(id) is not a page labelmill made in \(project.name); nothing was applied.")
-            }
-            return nil
+        let choice = LiveCopy.choose(page: id, project: project.name, copies: copies, daemonCopy: project.copies[id],
+                                     outbox: workspace.folder(of: id, in: project.name, at: .outbox))
+        for aside in choice.setAside {
+            let instance = (folder: aside.copy.folder, place: aside.copy.place)
+            if case .alreadyDone = aside.reason, let done = project.copies[id], try clearRemains(of: done, at: instance, in: project) { continue }
+            try setAsideWhenQuiet(instance, id: id, in: project, once: once, reason: aside.reason)
         }
-        if copy.status == .done {
-            let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
-            for instance in instances where try !clearRemains(of: copy, at: instance, in: project) {
-                try setAside(instance, "a late copy of \(id), which was already done: the completed page is \(outbox). Nothing was applied.")
-            }
-            return nil
-        }
-        // Current: page.json readable with the revision the daemon last gave the page.
-        var current: [(folder: String, place: Workspace.Place)] = []
-        for instance in instances {
-            guard let rev = revision(of: instance.folder) else {
-                if root.exists(Path.join(instance.folder, "page.json")) {
-                    current.append(instance)  // being edited: judged when it is valid JSON again
-                } else {
-                    try setAside(instance, "the page folder \(instance.folder) lost its page.json, so it was set aside here and the page was restored to the queue from the daemon's copy.")
-                }
-                continue
-            }
-            if rev < copy.revision {
-                try setAside(instance, "a stale copy of \(id) (revision \(rev); the page is at revision \(copy.revision) and has changed hands since). LIVE_PAGE")
-            } else if case .labeler(let name) = instance.place, name != copy.assignedTo {
-                // Who holds a page is the daemon's record, never where the folder is.
-                let holder = copy.assignedTo.map { "held by \($0)" } ?? "not held by anyone"
-                try setAside(instance, "a copy of \(id) found in \(name)'s folder, but the page is \(holder): pages change hands only through the queue (`labelmill leave`, then `next`), not by moving folders. LIVE_PAGE")
-            } else {
-                current.append(instance)
-            }
-        }
-        guard let keep = current.first(where: { $0.place.labelerName == copy.assignedTo }) ?? current.first else { return nil }
-        for other in current where other.folder != keep.folder {
-            try setAside(other, "a second copy of \(id); the live page is \(keep.folder). Nothing was applied.")
-        }
-        return keep
-    }
-
-    /// What a stop left of a page accepted just before (its page.json with the
-    /// labels that are done, the page's images, or nothing) is cleared like
-    /// after any acceptance; true when nothing of it is left in Watch.
-    func clearRemains(of done: PageManifest, at instance: (folder: String, place: Workspace.Place), in project: ProjectState) throws(FileSystemError) -> Bool {
-        let file = Path.join(instance.folder, "page.json")
-        guard let read = try? root.read(file, maxBytes: Int64(StrictJSON.maxBytes)) else { return try root.removeEmptyFolder(instance.folder) }
-        guard let node = try? StrictJSON.parse(read.bytes), var page = try? PageManifest(json: node.value) else { return false }
-        (page.status, page.errors, page.schema, page.assignedTo) = (.done, nil, done.schema, done.assignedTo)
-        guard page == done else { return false }
-        let queue = workQueue(project)
-        guard try queue.removePageParts(instance.folder, of: done.images, validated: read).isEmpty else { return false }
-        return try root.removeEmptyFolder(instance.folder)
+        return choice.live.map { ($0.folder, $0.place) }
     }
 
     /// Sets a folder aside once it has been quiet for `setAsideQuietSeconds`:
@@ -116,13 +82,13 @@ extension Engine {
     /// renames it to page.json~ first) is left alone until then. `--once`
     /// waits only for a folder without page.json: nothing there can be judged.
     func setAsideWhenQuiet(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState,
-                           once: Bool, note: String, tag: String? = nil) throws(FileSystemError) {
-        if !once || !root.exists(Path.join(instance.folder, "page.json")),
-           now() - latestChange(in: instance.folder) < setAsideQuietSeconds {
+                           once: Bool, reason: ConflictReason) throws(FileSystemError) {
+        if !once || !root.exists(Path.join(instance.folder, "page.json")), let since = latestSeenChange(in: instance.folder),
+           !QuietPeriod(seconds: setAsideQuietSeconds).isOver(since: since, now: now()) {
             project.watchDirty = true
             return
         }
-        try toConflicts(instance, id: id, in: project, note: note, tag: tag)
+        try toConflicts(instance, id: id, in: project, reason: reason)
     }
 
     /// A page folder put straight into `labelers/`, or one level too deep in a
@@ -145,12 +111,8 @@ extension Engine {
             }
         }
         for (folder, id) in misplaced {
-            let whereLive = project.copies[id]?.status == .done
-                ? "The completed page is \(workspace.folder(of: id, in: project.name, at: .outbox)). Nothing was applied."
-                : "LIVE_PAGE"
-            try setAsideWhenQuiet((folder, .queue), id: id, in: project, once: once,
-                                  note: "a copy of \(id) found at \(folder), not in a labeler's folder (pages live in labelers/NAME/\(id)). \(whereLive)",
-                                  tag: "misplaced")
+            let doneAt = project.copies[id]?.status == .done ? workspace.folder(of: id, in: project.name, at: .outbox) : nil
+            try setAsideWhenQuiet((folder, .queue), id: id, in: project, once: once, reason: .misplaced(doneAt: doneAt))
         }
     }
 
@@ -161,19 +123,16 @@ extension Engine {
         return Int(rev)
     }
 
-    /// Moves a page folder to `Watch/<project>/conflicts/` with NOTE.txt.
-    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState, note: String,
-                     tag: String? = nil) throws(FileSystemError) {
+    /// Moves a page folder to `Watch/<project>/conflicts/` with NOTE.txt saying why.
+    func toConflicts(_ instance: (folder: String, place: Workspace.Place), id: String, in project: ProjectState,
+                     reason: ConflictReason) throws(FileSystemError) {
         let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
-        let holder = tag ?? instance.place.labelerName ?? "queue"
+        let holder = reason.folderTag ?? instance.place.labelerName ?? "queue"
         let target = Path.join(workspace.conflicts(project.name), "\(id).\(holder).\(stamp)")
         try root.makeFolders(workspace.conflicts(project.name))
         let placed = try root.moveKeepingBoth(instance.folder, to: target)
-        var text = note
-        if text.hasSuffix("LIVE_PAGE") {
-            text = String(text.dropLast(9)) + "The live page is \(livePlace(of: id, in: project) ?? "being restored to the queue"). Nothing was applied."
-        }
-        text += "\nIt came from \(instance.folder). To use its labels, copy them into the live page by hand.\n"
+        // Where the live page is, looked up once this copy is out of the way.
+        let text = reason.note(page: id, from: instance.folder, livePlace: reason.namesLivePlace ? livePlace(of: id, in: project) : nil)
         try root.writeAtomically(Path.join(placed, "NOTE.txt"), Array(text.utf8), durable: false)
         project.handled[instance.folder] = nil
         // The daemon moved it away itself: if that was the live page, restore it without waiting.
@@ -196,8 +155,7 @@ extension Engine {
         // The folder first, then the files, then the note: a stop midway loses nothing.
         try root.makeFolders(target)
         for name in names { try root.moveNoReplace(Path.join(live.folder, name), to: Path.join(target, name)) }
-        let text = "Syncthing found \(names.joined(separator: ", ")) changed on two machines at once and kept this version aside. "
-            + "Nothing was applied: the live page is \(live.folder). To use these labels, copy them into the live page by hand.\n"
+        let text = ConflictReason.syncConflict(files: names).note(page: id, from: live.folder, livePlace: live.folder)
         try root.writeAtomically(Path.join(target, "NOTE.txt"), Array(text.utf8), durable: false)
         emit(Event(time: now(), kind: .conflict, project: project.name, page: id, labeler: live.place.labelerName, reason: text))
         logger.warning("Syncthing conflict copy set aside in conflicts", metadata: ["project": "\(project.name)", "page.id": "\(id)", "folder": "\(live.folder)"])
@@ -246,41 +204,29 @@ extension Engine {
         let files = try PageFolder.files(folder, in: root)
         let check = SubmissionValidator.check(read.bytes, expected: expected, files: files)
         afterCheck?(folder)
-        guard let node = check.node else { return }  // parsed above: it is strict JSON
-        if check.errors.isEmpty, let manifest = try? PageManifest(json: node.value) {
+        // parsed above, so it is strict JSON and there is a verdict
+        guard let verdict = SubmissionVerdict.of(check, statusName: statusName) else { return }
+        switch verdict {
+        case .accept(let manifest):
             try accept(manifest, validated: read, at: folder, place: place, in: project)
-            return
-        }
-        guard let rewrite = SubmissionValidator.rejectedText(for: check) else {
-            // Only the status or old errors were wrong, and accepting sets both,
-            // unless the status is unknown: then the labeler is told, in ERRORS.txt.
-            if statusName.flatMap(PageStatus.init(rawValue:)) != nil, let manifest = try? PageManifest(json: node.value) {
-                try accept(manifest, validated: read, at: folder, place: place, in: project)
-            } else {
-                try writeErrorsFile(check.errors, in: folder)
-                emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
-                           reason: check.errors.first?.message ?? "page.json cannot be read as a page"))
-            }
-            return
-        }
-        emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName))
-        guard rewrite.text.utf8.count <= StrictJSON.maxBytes else {
-            // Even on one line the page would pass its size limit: left as it is, the errors beside it.
-            try writeErrorsFile(rewrite.errors, in: folder)
+        case .errorsFile(let errors, let handedIn):
+            if handedIn { emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName)) }
+            try writeErrorsFile(errors, in: folder)
             emit(Event(time: now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
-                       reason: rewrite.errors.first?.message ?? "rejected"))
-            return
+                       reason: errors.first?.message ?? (handedIn ? "rejected" : "page.json cannot be read as a page")))
+        case .reject(let text, let errors):
+            emit(Event(time: now(), kind: .submitted, project: project.name, page: id, labeler: place.labelerName))
+            // Only the version checked is rewritten: a newer save is never overwritten, it is checked next.
+            guard try root.replaceIfUnchanged(file, since: read, with: Array(text.utf8)) else {
+                project.watchDirty = true
+                return
+            }
+            try root.remove(Path.join(folder, "ERRORS.txt"))
+            emit(Event(time: self.now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
+                       reason: "\(errors.count) error\(errors.count == 1 ? "" : "s"): \(errors.first?.message ?? "")"))
+            project.tally.rejected += 1
+            logger.info("page rejected", metadata: ["project": "\(project.name)", "page.id": "\(id)", "errors": "\(errors.count)"])
         }
-        // Only the version checked is rewritten: a newer save is never overwritten, it is checked next.
-        guard try root.replaceIfUnchanged(file, since: read, with: Array(rewrite.text.utf8)) else {
-            project.watchDirty = true
-            return
-        }
-        try root.remove(Path.join(folder, "ERRORS.txt"))
-        emit(Event(time: self.now(), kind: .rejected, project: project.name, page: id, labeler: place.labelerName,
-                   reason: "\(rewrite.errors.count) error\(rewrite.errors.count == 1 ? "" : "s"): \(rewrite.errors.first?.message ?? "")"))
-        project.tally.rejected += 1
-        logger.info("page rejected", metadata: ["project": "\(project.name)", "page.id": "\(id)", "errors": "\(rewrite.errors.count)"])
     }
 
     /// What a labeler is told when page.json cannot be read at all; nil for

@@ -178,7 +178,9 @@ public struct WorkQueue {
         try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
         if case .labeler(let name) = to { try LabelerAccess.grant(page: stage, to: name, in: workspace) }
         // Taking the old folder is one rename: of two movers racing for a page,
-        // one wins. It goes to conflicts, so a stop from here on loses nothing.
+        // one wins. It goes to conflicts, so a stop from here on loses nothing:
+        // the daemon's copy has its labels first, for a restore after such a stop.
+        try recordLabels(id, node.value)
         guard let taken = try takeAside(source, id: id, holder: from.labelerName ?? "queue") else { return false }
         guard root.isUnchanged(Path.join(taken, "page.json"), since: read) else {
             // Saved again meanwhile: back in place, moved on a later try.
@@ -269,6 +271,20 @@ extension WorkQueue {
 }
 
 extension WorkQueue {
+    /// The daemon's copy learns the labels of a page about to change hands, at
+    /// its current revision and holder: if a stop comes after the old folder
+    /// went aside and before the new one is in place, the page is restored with them.
+    func recordLabels(_ id: String, _ page: JSONValue) throws(FileSystemError) {
+        let journal = PageJournal(workspace: workspace, project: project, root: root)
+        guard let copy = knownCopy?(id) ?? journal.manifest(of: id), let labeled = try? PageManifest(json: page),
+              labeled.revision == copy.revision else { return }
+        var adopted = copy
+        adopted.adoptLabels(from: labeled)
+        guard adopted != copy else { return }
+        try journal.append([adopted])
+        onRecord?(adopted)
+    }
+
     /// The daemon's copy learns the page's new revision and holder (and its
     /// labels so far, so a restore keeps them), so a copy of the page from an
     /// earlier holder is recognised as stale.

@@ -257,5 +257,23 @@ extension FileSystem {
 
     public func link(_ from: String, to: String) throws(FileSystemError) { try link(rawFrom: Array(from.utf8), to: to) }
 
+    /// Puts back a file that `replaceIfUnchanged` took aside when a stop (kill -9)
+    /// came between its two renames: the name is free, and the file waits under
+    /// the hidden `.NAME.labelmill-aside-...` beside it. True when it was put back.
+    @discardableResult
+    public func putBackReplaced(_ path: String) throws(FileSystemError) -> Bool {
+        guard status(path) == nil else { return false }
+        let folder = Path.parent(path)
+        let prefix = "." + Path.name(path) + ".labelmill-aside-"
+        let asides = names(folder).filter { $0.hasPrefix(prefix) && status(Path.join(folder, $0))?.kind == .regular }
+        guard let newest = asides.max(by: { (status(Path.join(folder, $0))?.ctime ?? 0) < (status(Path.join(folder, $1))?.ctime ?? 0) })
+        else { return false }
+        do { try moveNoReplace(Path.join(folder, newest), to: path) } catch {
+            if error.isExists { return false }  // saved again meanwhile: that save stands
+            throw error
+        }
+        return true
+    }
+
     public func remove(_ path: String) throws(FileSystemError) { try remove(rawPath: Array(path.utf8)) }
 }

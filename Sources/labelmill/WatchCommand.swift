@@ -77,13 +77,15 @@ struct WatchCommand: AsyncParsableCommand {
             }
         }
         if once {
-            engine.pass(once: true)
+            // The engine never sleeps: the second look it asks for is waited for here.
+            let wait: (Double) -> Void = { seconds in if seconds > 0 { usleep(UInt32(min(seconds, 1) * 1e6)) } }
+            engine.runOnce(wait: wait)
             // A full disk is waited out: nothing pending is dropped.
             delay = 1
             while engine.waitingForSpace {
                 sleep(delay)
                 delay = min(delay * 2, 30)
-                engine.pass(once: true)
+                engine.runOnce(wait: wait)
             }
             engine.logSummary()
             return

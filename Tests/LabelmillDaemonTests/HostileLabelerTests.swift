@@ -43,7 +43,7 @@ extension DaemonFixture {
             try? self.label(checked, tag: "square", status: "open")
             newer = (try? self.bytes(checked + "/page.json")) ?? []
         }
-        engine.pass(once: true)
+        once()
         return newer
     }
 
@@ -66,7 +66,7 @@ struct HostileLabelerTests {
         let before = outside.contents
         let saved = try f.bytes(outside.path + "/ann/page-000001/page.json")
         f.watchPass(after: 10)
-        f.engine.pass(once: true)
+        f.once()
         #expect(outside.contents == before, "nothing written outside the root")
         #expect(try f.bytes(outside.path + "/ann/page-000001/page.json") == saved)
         #expect(!LocalPaths.exists(f.page("page-000001", .outbox)))
@@ -107,7 +107,7 @@ struct HostileLabelerTests {
         try f.signIn("bob")
         f.watchPass(after: 1)
         try f.label(f.page("page-000001", .labeler("bob")), status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
     }
 
@@ -121,7 +121,7 @@ struct HostileLabelerTests {
         #expect(unlink(folder + "/circle-1.png") == 0)
         #expect(link(own, folder + "/circle-1.png") == 0)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         let done = f.page("page-000001", .outbox) + "/circle-1.png"
         let outboxImage = try #require(LocalPaths.status(done))
         let labelers = try #require(LocalPaths.status(own))
@@ -140,7 +140,7 @@ struct HostileLabelerTests {
         let own = outside.path + "/mine.png"
         #expect(link(folder + "/circle-1.png", own) == 0)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         let outboxImage = try #require(LocalPaths.status(f.page("page-000001", .outbox) + "/circle-1.png"))
         #expect(outboxImage.inode != LocalPaths.status(own)?.inode)
         #expect(outboxImage.links == 1)
@@ -178,7 +178,7 @@ struct HostileLabelerTests {
         #expect(big >= 0 && ftruncate(big, 5 << 30) == 0)
         close(big)
         try f.label(folder, status: "submitted")
-        f.engine.pass(once: true)
+        f.once()
         let done = f.page("page-000001", .outbox)
         #expect(f.list(done) == ["circle-1.png", "page.json"])
         #expect(f.conflictEntries == [".big", ".shadow", ".stash", "NOTE.txt"])
@@ -198,7 +198,7 @@ struct UnreadablePageTests {
         try f.label(folder, status: "submitted")
         #expect(rename(folder + "/page.json", folder + "/real.json") == 0)
         #expect(symlink("real.json", folder + "/page.json") == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("symbolic link"))
         #expect(LocalPaths.status(folder + "/page.json")?.kind == .symlink)
     }
@@ -209,7 +209,7 @@ struct UnreadablePageTests {
         let folder = try f.annHoldsPage()
         #expect(unlink(folder + "/page.json") == 0)
         #expect(mkfifo(folder + "/page.json", 0o644) == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("not a regular file"))
     }
 
@@ -218,7 +218,7 @@ struct UnreadablePageTests {
         let f = try DaemonFixture(pages: 1)
         let folder = try f.annHoldsPage()
         #expect(chmod(folder + "/page.json", 0) == 0)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("permission"))
     }
 
@@ -230,7 +230,7 @@ struct UnreadablePageTests {
         var text = try f.bytes(folder + "/page.json")
         text += [UInt8](repeating: 32, count: 17 << 20)
         try LocalPaths.writeAtomically(folder + "/page.json", text)
-        f.engine.pass(once: true)
+        f.once()
         #expect(errorsText(f, folder).contains("16 MiB"))
     }
 
@@ -248,7 +248,7 @@ struct UnreadablePageTests {
         page.setMember("images", .array(images))
         page.setMember("status", .string("submitted"))
         try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.compact(page).utf8))
-        f.engine.pass(once: true)
+        f.once()
         let after = try LocalPaths.read(folder + "/page.json", maxBytes: 1 << 30).bytes
         #expect(after.count <= StrictJSON.maxBytes)
         let reparsed = try StrictJSON.parse(after)

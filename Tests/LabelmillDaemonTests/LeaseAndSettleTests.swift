@@ -11,12 +11,16 @@ final class MockClock: @unchecked Sendable {
     init(_ now: Double) { self.now = now }
 }
 
+/// The daemon's clock starts far from the kernel's: a rule that compared the
+/// two would see every file 56 years in the future.
+let daemonEpoch = 1_000_000.0
+
 /// One workspace with pages made from the repository's sample images, and an
 /// engine on a mock clock: leases and quiet periods without sleeping.
 final class DaemonFixture {
     let root: String
     let workspace: Workspace
-    let clock = MockClock(Date().timeIntervalSince1970)
+    let clock = MockClock(daemonEpoch)
     private(set) var engine: Engine
 
     init(pages: Int = 2, settings: String = "", task: String = "multi-class") throws {
@@ -29,16 +33,19 @@ final class DaemonFixture {
         try fm.createDirectory(atPath: workspace.inbox("p"), withIntermediateDirectories: true)
         try Data("{\"task\": \"\(task)\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
             .write(to: URL(fileURLWithPath: workspace.settingsFile("p")))
-        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
+        let samples = Self.samples
         for name in ["circle-1.png", "square-1.png", "circle-2.png", "triangle-1.png"].prefix(pages) {
             try Self.copySample(name, from: samples, to: workspace.inbox("p") + "/" + name)
         }
         try engine.prepare()
-        engine.pass(once: true)
+        once()
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    /// The repository's sample images.
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
 
     /// A sample image of the repo; from git when `scripts/demo` has paged Inbox/sample.
     static func copySample(_ name: String, from samples: String, to destination: String) throws {
@@ -58,8 +65,16 @@ final class DaemonFixture {
         try data.write(to: URL(fileURLWithPath: destination))
     }
 
+    /// The edge measures how old a file is on `fileClock`: real time, plus every
+    /// second the test moves the mock clock on (the files age with it).
     static func makeEngine(_ workspace: Workspace, _ clock: MockClock) -> Engine {
-        Engine(workspace: workspace, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { clock.now })
+        Engine(workspace: workspace, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { clock.now },
+               fileClock: { Date().timeIntervalSince1970 + (clock.now - daemonEpoch) })
+    }
+
+    /// `watch --once` as the command runs it: its second look comes after the mock clock moves on.
+    func once() {
+        engine.runOnce { [clock] seconds in clock.now += seconds }
     }
 
     /// A new engine on the same workspace, as after a restart or a new `watch --once`.
@@ -146,6 +161,25 @@ struct LeaseTests {
         #expect(f.queued == ["page-000001"])
     }
 
+    @Test("A save by rsync -a (an mtime a day old, a new ctime) restarts the lease from when the daemon saw it")
+    func rsyncKeepsOldMtime() throws {
+        let f = try DaemonFixture(pages: 1)
+        try f.signIn("ann")
+        f.watchPass()
+        f.watchPass(after: 50 * 60)
+        let folder = f.page("page-000001", .labeler("ann"))
+        try f.label(folder)
+        // rsync -a carries the laptop's file time over.
+        let old = time(nil) - 86_400
+        var times = [timespec(tv_sec: old, tv_nsec: 0), timespec(tv_sec: old, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, folder + "/page.json", &times, 0) == 0)
+        f.watchPass(after: 1)
+        f.watchPass(after: 50 * 60)
+        #expect(f.held("ann") == ["page-000001"], "50 minutes after the change was seen, whatever its mtime says")
+        f.watchPass(after: 11 * 60)
+        #expect(f.queued == ["page-000001"])
+    }
+
     @Test("A restart or a new --once does not restart leases")
     func restartKeepsLeases() throws {
         let f = try DaemonFixture(pages: 1)
@@ -154,7 +188,7 @@ struct LeaseTests {
         #expect(f.held("ann") == ["page-000001"])
         f.clock.now += 61 * 60
         try f.restart()
-        f.engine.pass(once: true)
+        f.once()
         #expect(f.held("ann") == ["SIGNED-OUT.txt"])
         #expect(f.queued == ["page-000001"])
     }
@@ -208,12 +242,12 @@ struct SetAsideTests {
         let folder = f.page("page-000001", .labeler("ann"))
         #expect(rename(folder + "/page.json", folder + "/page.json~") == 0)
         f.clock.now += 1
-        f.engine.pass(once: once)
+        once ? f.once() : f.engine.pass(once: false)
         #expect(f.conflicts.isEmpty)
         #expect(f.list(folder) == ["circle-1.png", "page.json~"])
         // Still no page.json long after: damaged. Set aside and restored.
         f.clock.now += 10
-        f.engine.pass(once: once)
+        once ? f.once() : f.engine.pass(once: false)
         #expect(f.conflicts.count == 1)
         #expect(f.held("ann") == ["page-000001"])
         #expect(try f.manifest(folder)["revision"]?.numberValue == 4)
@@ -232,8 +266,6 @@ struct SetAsideTests {
         let handle = try #require(FileHandle(forUpdatingAtPath: folder + "/page.json"))
         try handle.truncate(atOffset: 0)
         try handle.write(contentsOf: Data(text.utf8.prefix(text.utf8.count / 2 + 40)))
-        // The daemon's clock agrees with the file's: it was written just now.
-        f.clock.now = Date().timeIntervalSince1970
         f.engine.pass(once: false)
         #expect(!LocalPaths.exists(folder + "/ERRORS.txt"))
         #expect(f.events("rejected").isEmpty)
@@ -257,13 +289,36 @@ struct SetAsideTests {
         old.setMember("revision", .number(1))
         try LocalPaths.writeAtomically(stale + "/page.json", Array(JSONWriter.pretty(old).utf8))
         try LocalPaths.writeAtomically(f.workspace.labeler("p", "bob") + "/SIGNED-OUT.txt", Array("x\n".utf8))
-        f.clock.now = Date().timeIntervalSince1970
         f.engine.pass(once: false)
         #expect(f.conflicts.isEmpty)
         f.watchPass(after: 6)
         #expect(f.conflicts.count == 1)
         #expect(f.held("ann") == ["page-000001"])
         #expect(!LocalPaths.exists(stale))
+    }
+}
+
+@Suite("The second look of --once, on a mock clock")
+struct OnceRecheckTests {
+    @Test("An inbox file replaced between the scan and the second look is not taken then; unchanged, it is")
+    func replacedBetweenLooks() throws {
+        let f = try DaemonFixture(pages: 1)
+        let file = f.workspace.inbox("p") + "/square-1.png"
+        try DaemonFixture.copySample("square-1.png", from: DaemonFixture.samples, to: file)
+        f.engine.pass(once: true)
+        let due = try #require(f.engine.recheckDue, "read right after the scan: a second look is asked for")
+        #expect(LocalPaths.exists(file), "not taken before the second look")
+        // The same bytes renamed over it, as a writer's atomic save does: another version.
+        try DaemonFixture.copySample("square-1.png", from: DaemonFixture.samples, to: file + ".tmp")
+        #expect(rename(file + ".tmp", file) == 0)
+        f.clock.now = due
+        f.engine.recheck()
+        #expect(f.engine.recheckDue == nil)
+        #expect(LocalPaths.exists(file))
+        #expect(f.queued == ["page-000001"])
+        f.once()
+        #expect(!LocalPaths.exists(file))
+        #expect(f.queued == ["page-000001", "page-000002"])
     }
 }
 

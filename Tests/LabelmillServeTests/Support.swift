@@ -39,7 +39,7 @@ final class ServeFixture: @unchecked Sendable {
                             now: { Date().timeIntervalSince1970 })
         engine.settleSeconds = 0
         try engine.prepare()
-        engine.pass(once: true)
+        engine.runOnce { Thread.sleep(forTimeInterval: $0) }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
