@@ -32,6 +32,10 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// Runs after a submission was checked and before the daemon acts on it,
     /// with the page folder: tests save a newer version in that window.
     public var afterCheck: ((String) -> Void)?
+    /// With events, a full rescan this often anyway (the truth when events are lost).
+    public var rescanSeconds: Double = 60
+    /// When the next rescan starts (at once after an overflow).
+    var rescanDue = -Double.infinity
     var projects: [String: ProjectState] = [:]
     /// Files found directly in Inbox/, already reported.
     var strayFiles = Set<String>()
@@ -385,12 +389,29 @@ final class ProjectState {
     var awaitingRecheck: [[UInt8]: (status: FileStatus, outcome: Engine.Examination, due: Double)] = [:]
     /// page.json versions already handled, by page folder.
     var handled: [String: FileStatus] = [:]
+    /// page.json versions the daemon wrote when it moved a page, by page folder:
+    /// an event for one of them is the daemon's own and asks for nothing.
+    var placed: [String: FileStatus] = [:]
     /// Look again on the next pass even without a hint (a page.json was still settling).
     var watchDirty = false
     /// Pages found missing from Watch while watching, and since when (daemon clock).
     var missingSince: [String: Double] = [:]
     /// Each labeler's lease on the pages held, by name.
     var leases: [String: Lease] = [:]
+    /// When the first lease of a labeler holding pages runs out, as last computed.
+    var leaseDue = Double.infinity
+    /// When the inbox needs another look: the earliest end of a file's quiet period.
+    var inboxWaitUntil: Double?
+    /// When to look again at page folders out of place in labelers/ (still arriving).
+    var misplacedDue = Double.infinity
+    /// The queue's page ids in order, kept from a listing by the daemon's own
+    /// moves and by events (watch mode); nil: list the queue folder.
+    var queueOrder: QueueOrder?
+    /// Pages to look at again, by id, and when (a page.json mid-save, a copy
+    /// still arriving, a page folder that vanished).
+    var recheck: [String: Double] = [:]
+    /// The rescan of this project under way, a slice of pages at a time.
+    var rescan: Rescan?
 
     init(name: String) { self.name = name }
 }

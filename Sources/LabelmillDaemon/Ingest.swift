@@ -13,7 +13,11 @@ extension Engine {
 
     /// Takes the finished files of a project's inbox: each settled file is
     /// checked and hashed, then queued for a page or refused with a reason.
-    func ingest(_ project: ProjectState, once: Bool) throws(FileSystemError) {
+    /// `finished`: files the watcher saw closed after writing or renamed into
+    /// place (or in a folder renamed in): each is examined at once and taken if
+    /// its structure is whole; one that is not waits the quiet period like any
+    /// other file, since its writer may open it again.
+    func ingest(_ project: ProjectState, once: Bool, finished: FinishedFiles = FinishedFiles()) throws(FileSystemError) {
         let scan = InboxScanner.walk(workspace.inbox(project.name), in: root)
         let items = scan.items
         for root in scan.otherRoots where !project.otherRoots.contains(root) {
@@ -24,11 +28,13 @@ extension Engine {
         }
         let t = now()
         project.inbox.settle = QuietPeriod(seconds: settleSeconds)
+        project.inboxWaitUntil = nil
         var ready: [InboxItem] = []
         var rechecked: [(InboxItem, Examination)] = []
         var present = Set<[UInt8]>()
         let pendingPaths = Set(project.pending.map(\.rawPath))
         let duplicatePaths = Set(project.duplicates.map(\.0.rawPath))
+        var early = Set<[UInt8]>()
         for item in items {
             present.insert(item.rawPath)
             if pendingPaths.contains(item.rawPath) || duplicatePaths.contains(item.rawPath) { continue }
@@ -43,8 +49,18 @@ extension Engine {
                 ready.append(item)
                 continue
             }
-            // Watch mode: a file is taken once it has been the same version for settleSeconds.
-            if case .examine = project.inbox.saw(item.rawPath, version: FileVersion(item.status), change: .scanned, at: t) { ready.append(item) }
+            // Watch mode: a file is taken once it has been the same version for settleSeconds,
+            // or at once when the watcher saw its writer finish and it is whole.
+            let change: FileChange = finished.contains(item.rawPath) ? .renamedIn : .scanned
+            switch project.inbox.saw(item.rawPath, version: FileVersion(item.status), change: change, at: t) {
+            case .examine(let refuseIfBroken):
+                ready.append(item)
+                if !refuseIfBroken { early.insert(item.rawPath) }
+            case .wait(let until):
+                project.inboxWaitUntil = min(project.inboxWaitUntil ?? until, until)
+            case .forget:
+                break
+            }
         }
         project.inbox.keep(only: present)
         project.awaitingRecheck = project.awaitingRecheck.filter { present.contains($0.key) }
@@ -78,6 +94,13 @@ extension Engine {
         }
         work += zip(ordered, outcomes).map { ($0, $1) }
         for (item, outcome) in work {
+            if early.contains(item.rawPath) {
+                // Not whole (or not an image) on the first look: judged after its quiet period.
+                guard case .image = outcome else {
+                    project.inboxWaitUntil = min(project.inboxWaitUntil ?? t + settleSeconds, t + settleSeconds)
+                    continue
+                }
+            }
             project.inbox.done(item.rawPath)
             // One file the daemon cannot handle must not stop the others.
             do throws(FileSystemError) {
@@ -203,5 +226,26 @@ extension Engine {
         project.tally.refused += 1
         logger.warning("refused input", metadata: ["project": "\(project.name)", "file": "\(item.source)", "reason": "\(reason)"])
         emit(Event(time: now(), kind: .rejected, project: project.name, file: Path.name(target), source: item.source, reason: reason))
+    }
+}
+
+/// Inbox files the watcher saw finished: closed after writing, or renamed in
+/// (alone, or inside a folder renamed in).
+struct FinishedFiles {
+    var files = Set<[UInt8]>()
+    var folders = Set<[UInt8]>()
+
+    var isEmpty: Bool { files.isEmpty && folders.isEmpty }
+
+    func contains(_ rawPath: [UInt8]) -> Bool {
+        if files.contains(rawPath) { return true }
+        guard !folders.isEmpty else { return false }
+        // A file below a folder renamed in: any of its parent folders.
+        var end = rawPath.count
+        while let slash = rawPath[..<end].lastIndex(of: 47) {
+            if folders.contains(Array(rawPath[..<slash])) { return true }
+            end = slash
+        }
+        return false
     }
 }

@@ -16,12 +16,18 @@ extension Engine {
             let current = held.isEmpty ? project.leases[labeler.name] ?? Lease(labeler: labeler.name) : lease(of: labeler.name, held: held, in: project)
             return LabelerSeat(name: labeler.name, signedIn: labeler.signedIn, held: held.count, lease: current)
         }
+        // When the daemon must look at leases again, whatever else happens.
+        var leaseDue = seats.filter { $0.held > 0 }.compactMap { $0.lease.expiry(minutes: settings.leaseMinutes) }.min() ?? .infinity
+        defer { project.leaseDue = leaseDue }
         for action in Staffing.actions(for: seats, pagesPerLabeler: settings.pagesPerLabeler, leaseMinutes: settings.leaseMinutes, now: t) {
             switch action {
             case .expireLease(let name):
                 try timeOut(name, settings: settings, in: project)
             case .fill(let name, let count):
-                for id in try queue.fill(name, upTo: count) {
+                let moved = try queue.fill(name, upTo: count, waiting: project.queueOrder?.ids)
+                if !moved.isEmpty { leaseDue = min(leaseDue, t + settings.leaseMinutes * 60) }
+                for id in moved {
+                    project.queueOrder?.remove(id)
                     project.leases[name, default: Lease(labeler: name)].assign(at: t)
                     emit(Event(time: t, kind: .assigned, project: project.name, page: id, labeler: name))
                     logger.info("page assigned", metadata: ["project": "\(project.name)", "page.id": "\(id)", "labeler": "\(name)"])
@@ -72,6 +78,7 @@ extension Engine {
         let minutes = JSONWriter.formatNumber(settings.leaseMinutes)
         let returned = try queue.release(name, reason: "Timed out: none of your pages changed for \(minutes) minutes, so they went back to the queue with your labels, for another labeler.")
         for id in returned {
+            project.queueOrder?.insert(id)
             emit(Event(time: t, kind: .expired, project: project.name, page: id, labeler: name))
         }
         let handedIn = Set(queue.submitted(by: name))
@@ -100,7 +107,8 @@ extension Engine {
     /// The work queue, sharing the daemon's copies in memory.
     func workQueue(_ project: ProjectState) -> WorkQueue {
         WorkQueue(workspace: workspace, project: project.name, root: root, now: now,
-                  knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 })
+                  knownCopy: { project.copies[$0] }, onRecord: { project.copies[$0.page] = $0 },
+                  onPlaced: { project.placed[$0] = $1 })
     }
 
     /// Re-reads the daemon's copy of a page after a command (`next`, `leave`)

@@ -96,6 +96,7 @@ extension Engine {
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
             project.handled[folder] = try result.get()
+            project.queueOrder?.insert(manifest.page)
             logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
         if var classes = project.classes, let newest = made.last, classes.tags != newest.tags || classes.task != newest.task {
@@ -113,6 +114,7 @@ extension Engine {
     /// into place.
     func placePage(_ manifest: PageManifest, in project: ProjectState, at place: Workspace.Place) throws(FileSystemError) {
         let status = try Self.writePage(manifest, workspace: workspace, root: root, at: place, moving: [:])
+        if place == .queue { project.queueOrder?.insert(manifest.page) }
         // The daemon wrote it: nothing to review until someone changes it.
         project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status
     }

@@ -104,12 +104,15 @@ extension Engine {
     /// one in. So while watching (`immediately` false) a page is restored only
     /// when it was already missing at a look `restoreGraceSeconds` earlier;
     /// recovery at start, `--once` and the daemon's own set-asides restore at once.
-    func restoreMissingPages(_ project: ProjectState, immediately: Bool = true) throws(FileSystemError) {
+    /// `only`: look at these pages alone (ones an event found nowhere), not at every page.
+    func restoreMissingPages(_ project: ProjectState, immediately: Bool = true, only: [String]? = nil) throws(FileSystemError) {
         let live = livePageFolders(project)
         let t = now()
         let grace = QuietPeriod(seconds: restoreGraceSeconds)
-        var stillMissing: [String: Double] = [:]
-        for (id, copy) in project.copies.sorted(by: { $0.key < $1.key }) where copy.status != .done {
+        var stillMissing: [String: Double] = only == nil ? [:] : project.missingSince.filter { !only!.contains($0.key) }
+        let candidates = only.map { ids in ids.compactMap { id in project.copies[id].map { (key: id, value: $0) } } }
+            ?? project.copies.sorted(by: { $0.key < $1.key })
+        for (id, copy) in candidates where copy.status != .done {
             if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {

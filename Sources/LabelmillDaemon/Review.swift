@@ -23,10 +23,19 @@ extension Engine {
     }
 
     /// Settles which folder of a page is live, and reviews it if its page.json changed.
-    func reviewPage(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool) throws(FileSystemError) {
+    /// `eager`: the watcher saw page.json closed or renamed into place, so a
+    /// version that parses strictly is whole and is read at once; one that does
+    /// not may be mid-save and waits the quiet period.
+    func reviewPage(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool,
+                    eager: Bool = false) throws(FileSystemError) {
         // A single copy whose page.json is as the daemon last saw it: nothing to do.
-        if instances.count == 1, let seen = project.handled[instances[0].folder],
-           let now = root.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) { return }
+        if instances.count == 1, let seen = project.handled[instances[0].folder] ?? project.placed[instances[0].folder],
+           let now = root.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) {
+            // The version a move of the daemon's wrote: handled without reading it.
+            project.handled[instances[0].folder] = seen
+            project.placed[instances[0].folder] = nil
+            return
+        }
         guard let live = try settle(id, instances, in: project, once: once) else { return }
         try setAsideSyncConflicts(id, in: live, project: project)
         let file = Path.join(live.folder, "page.json")
@@ -35,7 +44,13 @@ extension Engine {
         if let seen, seen.sameVersion(as: status) { return }
         let since = seenChange(file, status)
         // Let an editor or a sync tool finish writing first.
-        if case .wait = PageFileRule.step(change: .scanned, since: since, now: now(), quiet: QuietPeriod(seconds: pageSettleSeconds), once: once) {
+        let quiet = QuietPeriod(seconds: pageSettleSeconds)
+        var step = PageFileRule.step(change: eager ? .closedAfterWriting : .scanned, since: since, now: now(), quiet: quiet, once: once)
+        if eager, case .wait = step {
+            // The watcher saw the writer finish: a version that parses strictly is whole.
+            step = PageFileRule.step(change: .closedAfterWriting, since: since, now: now(), quiet: quiet, once: once, parses: parsesStrictly(file))
+        }
+        if case .wait = step {
             project.watchDirty = true
             return
         }
@@ -164,6 +179,11 @@ extension Engine {
     /// Where the live page is now, for notes.
     func livePlace(of id: String, in project: ProjectState) -> String? {
         livePageFolders(project)[id]?.first { revision(of: $0.folder) ?? 0 >= project.copies[id]?.revision ?? 0 }?.folder
+    }
+
+    func parsesStrictly(_ file: String) -> Bool {
+        guard let bytes = try? root.read(file, maxBytes: Int64(StrictJSON.maxBytes)).bytes else { return false }
+        return (try? StrictJSON.parse(bytes)) != nil
     }
 
     /// Reads one page.json and acts on its status.

@@ -26,8 +26,13 @@ public struct WatchService: Service {
     public func run() async throws {
         var watcher: InotifyWatcher?
         var pollSeconds = self.pollSeconds
+        let wakeup = Wakeup()
         if pollSeconds == nil {
-            let w = InotifyWatcher(roots: [engine.workspace.inboxRoot, engine.workspace.watchRoot])
+            let ws = engine.workspace
+            // Page folders in the queue get no watch of their own: the queue folder's events say when one comes or goes.
+            let w = InotifyWatcher(roots: [ws.inboxRoot, ws.watchRoot],
+                                   watchesBelow: { dir in !(Path.name(dir) == "queue" && Path.parent(Path.parent(dir)) == ws.watchRoot) },
+                                   onEvents: { wakeup.signal() })
             do {
                 try w.start()
                 watcher = w
@@ -42,33 +47,118 @@ public struct WatchService: Service {
         }
         defer { watcher?.stop() }
         logger.info("watching", metadata: ["root": "\(engine.workspace.root)", "mode": "\(pollSeconds.map { "poll every \($0)s" } ?? "inotify")"])
-        let tick = 0.1
+        if let watcher {
+            engine.rescanSeconds = rescanSeconds
+            try await withGracefulShutdownHandler {
+                try await react(to: watcher, wakeup: wakeup)
+            } onGracefulShutdown: {
+                wakeup.signal()
+            }
+        } else if let pollSeconds {
+            try await poll(every: pollSeconds)
+        }
+        logger.info("stopped")
+    }
+
+    /// With inotify: each batch of events is acted on as it comes, then what
+    /// is due; in between the daemon sleeps until the next deadline or event.
+    func react(to watcher: InotifyWatcher, wakeup: Wakeup) async throws {
+        var lastFull = -Double.infinity
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if engine.waitingForSpace {
+                // A full disk: everything is looked at again each second until it clears.
+                if engine.now() - lastFull >= 1 {
+                    _ = watcher.drain()
+                    engine.pass(once: false)
+                    lastFull = engine.now()
+                }
+                await wakeup.wait(seconds: 1)
+                continue
+            }
+            engine.react(watcher.drain())
+            engine.tick()
+            let wait = engine.nextDeadline - engine.now()
+            if wait > 0 { await wakeup.wait(seconds: min(wait, rescanSeconds)) } else { await Task.yield() }
+        }
+    }
+
+    /// `--poll`: a full pass every `seconds`, and a pass each second for timers.
+    func poll(every poll: Double) async throws {
         var lastFull = -Double.infinity
         var lastTimer = -Double.infinity
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let t = engine.now()
-            if let poll = pollSeconds {
-                if t - lastFull >= poll || engine.waitingForSpace && t - lastFull >= 1 {
-                    engine.pass(once: false)
-                    lastFull = t
-                } else if t - lastTimer >= 1 {
-                    engine.pass(once: false, hints: WatchHints())
-                    lastTimer = t
-                }
-            } else if let watcher {
-                let hints = watcher.drain()
-                if t - lastFull >= rescanSeconds || (engine.waitingForSpace && t - lastFull >= 1) {
-                    engine.pass(once: false)
-                    lastFull = t
-                    lastTimer = t
-                } else if !hints.isEmpty || t - lastTimer >= 1 {
-                    // The one-second timer drives settling files, flushes and leases.
-                    engine.pass(once: false, hints: hints)
-                    lastTimer = t
+            if t - lastFull >= poll || engine.waitingForSpace && t - lastFull >= 1 {
+                engine.pass(once: false)
+                lastFull = t
+            } else if t - lastTimer >= 1 {
+                engine.pass(once: false, hints: WatchHints())
+                lastTimer = t
+            }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+}
+
+/// Wakes the daemon's loop from the watcher's thread (or a shutdown): a
+/// waiter resumes at the first signal or when its time is up, and a signal
+/// given while nobody waits is kept for the next wait.
+final class Wakeup: @unchecked Sendable {  // state behind the mutex
+    private var mutex = pthread_mutex_t()
+    private var pending = false
+    private var timeUp = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    private func locked<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+
+    func signal() {
+        let resume = locked { () -> CheckedContinuation<Void, Never>? in
+            if let w = waiter {
+                waiter = nil
+                return w
+            }
+            pending = true
+            return nil
+        }
+        resume?.resume()
+    }
+
+    /// Returns at the next signal, or after `seconds`.
+    func wait(seconds: Double) async {
+        locked { timeUp = false }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let goOn = self.locked { () -> Bool in
+                        if self.pending || self.timeUp {
+                            self.pending = false
+                            return true
+                        }
+                        self.waiter = c
+                        return false
+                    }
+                    if goOn { c.resume() }
                 }
             }
-            try? await Task.sleep(nanoseconds: UInt64(tick * 1e9))
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+                // Time is up (or the wait is over): the waiter goes on, now or as soon as it waits.
+                let resume = self.locked { () -> CheckedContinuation<Void, Never>? in
+                    self.timeUp = true
+                    defer { self.waiter = nil }
+                    return self.waiter
+                }
+                resume?.resume()
+            }
+            await group.next()
+            group.cancelAll()
         }
-        logger.info("stopped")
     }
 }

@@ -17,11 +17,16 @@ public struct WorkQueue {
     public var knownCopy: ((String) -> PageManifest?)?
     /// Told of every copy version recorded.
     public var onRecord: ((PageManifest) -> Void)?
+    /// Told of every page folder a move placed, with the page.json it wrote:
+    /// the daemon then knows that version is its own.
+    public var onPlaced: ((String, FileStatus) -> Void)?
     /// Seconds since the epoch, for the names of folders set aside.
     let now: () -> Double
 
     public init(workspace: Workspace, project: String, root: (any FileSystem)? = nil, now: @escaping () -> Double = WorkQueue.realTime,
-                knownCopy: ((String) -> PageManifest?)? = nil, onRecord: ((PageManifest) -> Void)? = nil) {
+                knownCopy: ((String) -> PageManifest?)? = nil, onRecord: ((PageManifest) -> Void)? = nil,
+                onPlaced: ((String, FileStatus) -> Void)? = nil) {
+        self.onPlaced = onPlaced
         self.workspace = workspace
         self.project = project
         self.root = root ?? (try? RootedDirectory.open(workspace.root))
@@ -91,16 +96,22 @@ public struct WorkQueue {
     /// Fills a labeler's folder up to `count` pages from the queue. Returns the
     /// page ids moved. Writes NO-MORE-PAGES.txt when the labeler holds nothing
     /// and the queue is empty; removes it once pages arrive.
+    /// `waiting`: the queue's page ids oldest first, when the caller keeps
+    /// them (the daemon does); otherwise the queue folder is listed.
     @discardableResult
-    public func fill(_ name: String, upTo count: Int) throws(FileSystemError) -> [String] {
+    public func fill(_ name: String, upTo count: Int, waiting known: [String]? = nil) throws(FileSystemError) -> [String] {
         let root = try rooted()
         let folder = workspace.labeler(project, name)
         try root.requireFolder(folder)
         guard LabelerAccess.mayFill(folder, for: name, in: workspace) else { return [] }
         var holding = held(by: name).count
         var moved: [String] = []
-        let waiting = try queueNames().filter { PageID.number($0) != nil }
-        for id in waiting where holding < count {
+        var waiting: [String] = []
+        if holding < count {
+            if let known { waiting = known } else { waiting = try queueNames().filter { PageID.number($0) != nil } }
+        }
+        for id in waiting {
+            if holding >= count { break }
             if try move(id, from: .queue, to: .labeler(name)) {
                 moved.append(id)
                 holding += 1
@@ -175,8 +186,11 @@ public struct WorkQueue {
                 throw error
             }
         }
-        try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
-        if case .labeler(let name) = to { try LabelerAccess.grant(page: stage, to: name, in: workspace) }
+        var written = try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
+        if case .labeler(let name) = to {
+            try LabelerAccess.grant(page: stage, to: name, in: workspace)
+            written = root.status(Path.join(stage, "page.json")) ?? written  // the grant changed its ctime
+        }
         // Taking the old folder is one rename: of two movers racing for a page,
         // one wins. It goes to conflicts, so a stop from here on loses nothing:
         // the daemon's copy has its labels first, for a restore after such a stop.
@@ -195,6 +209,7 @@ public struct WorkQueue {
             if error.isExists { return false }
             throw error
         }
+        onPlaced?(target, written)
         // What is not the page stays in conflicts, with a note.
         if try removePageParts(taken, of: images, validated: read).isEmpty, try root.removeEmptyFolder(taken) { return true }
         let kept = try root.list(taken).map(\.displayName).sorted()

@@ -1,0 +1,113 @@
+import Foundation
+import LabelmillCore
+import LabelmillDaemon
+import LabelmillFS
+import Testing
+
+/// The daemon driven by watcher events, on a mock clock: each event is acted
+/// on at once, without waiting for a pass or a quiet period when the file is whole.
+@Suite("Acting on events, on a mock clock")
+struct EventRoutingTests {
+    /// A fixture whose labeler ann holds page-000001; files written now look fresh to the daemon.
+    static func holding() throws -> DaemonFixture {
+        let f = try DaemonFixture(pages: 2)
+        try f.signIn("ann")
+        f.watchPass()
+        #expect(f.held("ann") == ["page-000001"])
+        return f
+    }
+
+    static func event(_ kind: WatchEvent.Kind, _ path: String, folder: Bool = false) -> WatchEvent {
+        WatchEvent(kind, folder: Path.parent(path), rawName: Array(Path.name(path).utf8), isFolder: folder)
+    }
+
+    @Test("A submitted page.json renamed into place is accepted on its event, with no quiet period")
+    func submissionOnEvent() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try f.label(folder, status: "submitted")
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
+        // The labeler is refilled in the same step.
+        #expect(f.held("ann") == ["page-000002"])
+    }
+
+    @Test("The same save seen by a pass waits the quiet period (the file was just written)")
+    func submissionOnPassWaits() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try f.label(folder, status: "submitted")
+        f.engine.pass(once: false)
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)))
+    }
+
+    @Test("A submitted page.json that does not parse gets ERRORS.txt only after the quiet period")
+    func brokenSubmissionWaits() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try LocalPaths.writeAtomically(folder + "/page.json", Array("{\"status\": \"submitted\", ".utf8))
+        f.engine.react(WatchBatch(events: [Self.event(.closedAfterWrite, folder + "/page.json")]))
+        #expect(!LocalPaths.exists(folder + "/ERRORS.txt"))
+        #expect(f.events("rejected").isEmpty)
+        f.clock.now += 1
+        f.engine.tick()
+        #expect(LocalPaths.exists(folder + "/ERRORS.txt"))
+        #expect(f.events("rejected").count == 1)
+    }
+
+    @Test("A whole image renamed into the inbox is paged on its event; a truncated one is refused only after the quiet period")
+    func inboxOnEvent() throws {
+        let f = try DaemonFixture(pages: 0)
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Inbox/sample").path
+        let whole = f.workspace.inbox("p") + "/circle-1.png"
+        try DaemonFixture.copySample("circle-1.png", from: samples, to: whole)
+        let cut = f.workspace.inbox("p") + "/square-1.png"
+        try DaemonFixture.copySample("square-1.png", from: samples, to: cut)
+        let bytes = try LocalPaths.read(cut).bytes
+        try LocalPaths.writeAtomically(cut, bytes.prefix(bytes.count / 2))
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, whole), Self.event(.renamedIn, cut)]))
+        #expect(f.queued == ["page-000001"])
+        #expect(!LocalPaths.exists(whole))
+        #expect(LocalPaths.exists(cut), "a writer may still open it again")
+        f.clock.now += f.engine.settleSeconds
+        f.engine.tick()
+        #expect(!LocalPaths.exists(cut))
+        #expect(f.list(f.workspace.rejected("p")) == ["square-1.png", "square-1.png.reason.txt"])
+    }
+
+    @Test("A page folder deleted by a labeler is restored after its quiet period, from one event")
+    func vanishedPageRestored() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try FileManager.default.removeItem(atPath: folder)
+        f.engine.react(WatchBatch(events: [Self.event(.deleted, folder, folder: true)]))
+        #expect(f.events("restored").isEmpty)
+        f.clock.now += 2
+        f.engine.tick()
+        #expect(f.events("restored").count == 1)
+        #expect(f.queued == ["page-000001"])
+        #expect(try f.manifest(f.page("page-000001", .queue))["revision"]?.numberValue == 3)
+    }
+
+    @Test("Labelers are filled from the queue order kept in memory, oldest page first")
+    func fillFromKeptOrder() throws {
+        let f = try DaemonFixture(pages: 4)
+        f.engine.tick()  // a rescan starts: the queue is listed once
+        while f.engine.nextDeadline <= f.clock.now { f.engine.tick() }
+        try f.signIn("bob")
+        f.engine.react(WatchBatch(events: [Self.event(.created, f.workspace.labeler("p", "bob"), folder: true)]))
+        #expect(f.held("bob") == ["page-000001"])
+        try f.signIn("cat")
+        f.engine.react(WatchBatch(events: [Self.event(.created, f.workspace.labeler("p", "cat"), folder: true)]))
+        #expect(f.held("cat") == ["page-000002"])
+    }
+
+    @Test("An idle daemon has nothing due before the next rescan")
+    func idleSleeps() throws {
+        let f = try DaemonFixture(pages: 1)
+        f.engine.tick()
+        while f.engine.nextDeadline <= f.clock.now { f.engine.tick() }
+        #expect(f.engine.nextDeadline >= f.clock.now + f.engine.rescanSeconds - 1)
+    }
+}
