@@ -12,11 +12,27 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     /// Plain words instead of strerror, when the system's words would mislead.
     public var detail: String?
 
+    /// A sentence of its own instead of "cannot OPERATION PATH" (the export's messages).
+    var sentence: String?
+
     public init(_ operation: String, _ path: String, errno: Int32 = Glibc.errno, detail: String? = nil) {
         self.operation = operation
         self.path = path
         self.errno = errno
         self.detail = detail
+    }
+
+    /// A failed call said as a sentence that names the file, e.g. "cannot open X";
+    /// the system's words follow.
+    public init(failed sentence: String, errno: Int32 = Glibc.errno) {
+        self.init("", "", errno: errno)
+        self.sentence = sentence
+    }
+
+    /// A problem that is no failed call (a file of the wrong kind, too large), in a sentence.
+    public init(message: String) {
+        self.init("", "", errno: 0)
+        sentence = message
     }
 
     /// The disk or the quota is full: wait and retry, drop nothing.
@@ -27,7 +43,8 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var isSymlink: Bool { errno == ELOOP }
 
     public var description: String {
-        "cannot \(operation) \(path): \(detail ?? String(cString: strerror(errno)))"
+        if let sentence { return errno == 0 ? sentence : "\(sentence): \(detail ?? String(cString: strerror(errno)))" }
+        return "cannot \(operation) \(path): \(detail ?? String(cString: strerror(errno)))"
     }
 
     static let symlinkDetail = "it is a symbolic link, and labelmill never follows links inside its root"

@@ -258,4 +258,27 @@ struct CrashAtEveryStepTests {
         }
         #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(5).joined(separator: "\n"))")
     }
+
+    @Test("Power loss after step N, in the strict ext4 model: the daemon's unsynced writes are not yet safe")
+    func powerLossEverywhere() throws {
+        withKnownIssue("""
+            The acceptance and the moves write the new page.json and image copies without an fsync (or syncfs) \
+            before they remove the labeler's folder, so a power loss can leave the outbox page.json or a copied \
+            image empty with the original gone. SPEC section 6 promises kill -9, which the test above holds to.
+            """) {
+            var failures: [String] = []
+            for n in 0...Self.totalSteps {
+                let run = CrashWorkload(crashAfter: n)
+                run.run()
+                let kept = run.fs.afterCrash(.power)
+                do { _ = try CrashWorkload.recover(kept, run.clock) } catch {
+                    failures.append("N=\(n): recovery failed: \(error)")
+                    continue
+                }
+                let problems = run.problems(after: kept)
+                if !problems.isEmpty { failures.append("N=\(n): \(problems.joined(separator: "; "))") }
+            }
+            #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(3).joined(separator: "\n"))")
+        }
+    }
 }

@@ -47,7 +47,7 @@ private func read(_ path: String) throws -> String {
         symlink("/etc/passwd", dir + "/outbox/page-000001/evil.png")
         let folder = try ExportFolder(path: dir + "/out", imageMode: .link, outbox: dir + "/outbox")
         try folder.placeImage(page: "page-000001", file: "a.png", at: "images/a.png")
-        #expect(throws: ExportIOError.self) { try folder.placeImage(page: "page-000001", file: "evil.png", at: "images/evil.png") }
+        #expect(throws: FileSystemError.self) { try folder.placeImage(page: "page-000001", file: "evil.png", at: "images/evil.png") }
         try folder.publish()
         var source = stat(), linked = stat()
         stat(dir + "/outbox/page-000001/a.png", &source)
@@ -61,7 +61,7 @@ private func read(_ path: String) throws -> String {
         defer { ExportIO.removeTree(AT_FDCWD, dir) }
         mkdir(dir + "/used", 0o755)
         write("mine", to: dir + "/used/keep.txt")
-        #expect(throws: ExportIOError.self) { _ = try ExportFolder(path: dir + "/used", imageMode: .none, outbox: nil) }
+        #expect(throws: FileSystemError.self) { _ = try ExportFolder(path: dir + "/used", imageMode: .none, outbox: nil) }
         do {
             let folder = try ExportFolder(path: dir + "/new", imageMode: .none, outbox: nil)
             try folder.write("x", to: "x.txt")

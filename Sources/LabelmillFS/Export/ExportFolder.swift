@@ -43,12 +43,12 @@ public final class ExportFolder: ExportSink {
     public init(path: String, imageMode: ExportImageMode, outbox: String?) throws {
         var trimmed = path
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard !trimmed.isEmpty else { throw ExportIOError(message: "the output folder name is empty") }
+        guard !trimmed.isEmpty else { throw FileSystemError(message: "the output folder name is empty") }
         let slash = trimmed.lastIndex(of: "/")
         let parent = slash.map { $0 == trimmed.startIndex ? "/" : String(trimmed[..<$0]) } ?? "."
         let base = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
         guard !base.isEmpty, base != ".", base != ".." else {
-            throw ExportIOError(message: "give the output folder by name (not \(path)): the export is written beside it and renamed into place")
+            throw FileSystemError(message: "give the output folder by name (not \(path)): the export is written beside it and renamed into place")
         }
         self.path = path
         self.name = base
@@ -57,26 +57,26 @@ public final class ExportFolder: ExportSink {
 
         try Self.makeFolders(parent)
         parentFD = open(parent, ExportIO.directoryFlags)
-        guard parentFD >= 0 else { throw ExportIOError("cannot open \(parent)") }
+        guard parentFD >= 0 else { throw FileSystemError(failed: "cannot open \(parent)") }
         var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let parentAbsolute = realpath(parent, &resolved) != nil ? String(cString: resolved) : parent
         absolutePath = (parentAbsolute == "/" ? "" : parentAbsolute) + "/" + base
 
         do {
             if try ExportIO.isDirectory(parentFD, base) == false {
-                throw ExportIOError(message: "\(path) exists and is not a folder")
+                throw FileSystemError(message: "\(path) exists and is not a folder")
             }
             let existing = ExportIO.openDirectory(parentFD, base)
             if existing >= 0, try !ExportIO.names(existing, path: path).isEmpty {
-                throw ExportIOError(message: "\(path) already exists and is not empty; export to a new folder or empty it first")
+                throw FileSystemError(message: "\(path) already exists and is not empty; export to a new folder or empty it first")
             }
             Self.removeAbandoned(parentFD, base)
-            guard mkdirat(parentFD, stagingName, 0o755) == 0 else { throw ExportIOError("cannot create a folder in \(parent)") }
+            guard mkdirat(parentFD, stagingName, 0o755) == 0 else { throw FileSystemError(failed: "cannot create a folder in \(parent)") }
             rootFD = ExportIO.openDirectory(parentFD, stagingName)
-            guard rootFD >= 0 else { throw ExportIOError("cannot open the folder just made in \(parent)") }
+            guard rootFD >= 0 else { throw FileSystemError(failed: "cannot open the folder just made in \(parent)") }
             if let outbox {
                 let fd = open(outbox, ExportIO.directoryFlags)
-                guard fd >= 0 else { throw ExportIOError("cannot open \(outbox)") }
+                guard fd >= 0 else { throw FileSystemError(failed: "cannot open \(outbox)") }
                 outboxFD = fd
             } else {
                 outboxFD = nil
@@ -99,7 +99,7 @@ public final class ExportFolder: ExportSink {
     public func write(_ text: String, to path: String) throws {
         let (dir, file) = try folder(of: path)
         let fd = openat(dir, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ExportIOError("cannot create \(path) in the export") }
+        guard fd >= 0 else { throw FileSystemError(failed: "cannot create \(path) in the export") }
         defer { close(fd) }
         var text = text
         try text.withUTF8 { try ExportIO.writeAll(fd, UnsafeRawBufferPointer($0), name: path) }
@@ -109,7 +109,7 @@ public final class ExportFolder: ExportSink {
         if streams[path] == nil {
             let (dir, file) = try folder(of: path)
             let fd = openat(dir, file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw ExportIOError("cannot create \(path) in the export") }
+            guard fd >= 0 else { throw FileSystemError(failed: "cannot create \(path) in the export") }
             streams[path] = Stream(fd: fd)
         }
         streams[path]!.buffer.append(contentsOf: text.utf8)
@@ -122,10 +122,10 @@ public final class ExportFolder: ExportSink {
         guard let from = streams.removeValue(forKey: source) else { return }
         defer { close(from.fd) }
         try from.buffer.withUnsafeBytes { try ExportIO.writeAll(from.fd, $0, name: source) }
-        guard lseek(from.fd, 0, SEEK_SET) == 0 else { throw ExportIOError("cannot rewind \(source)") }
+        guard lseek(from.fd, 0, SEEK_SET) == 0 else { throw FileSystemError(failed: "cannot rewind \(source)") }
         try ExportIO.copyContents(from: from.fd, to: streams[path]!.fd, name: path, buffer: &copyBuffer)
         let (dir, file) = try folder(of: source)
-        guard unlinkat(dir, file, 0) == 0 else { throw ExportIOError("cannot remove \(source)") }
+        guard unlinkat(dir, file, 0) == 0 else { throw FileSystemError(failed: "cannot remove \(source)") }
     }
 
     public func placeImage(page: String, file: String, at path: String) throws {
@@ -133,10 +133,10 @@ public final class ExportFolder: ExportSink {
         let source = try pageFolder(page)
         var st = stat()
         guard fstatat(source, file, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-            throw ExportIOError("image \(page)/\(file) is missing")
+            throw FileSystemError(failed: "image \(page)/\(file) is missing")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw ExportIOError(message: "image \(page)/\(file) is not a regular file")
+            throw FileSystemError(message: "image \(page)/\(file) is not a regular file")
         }
         let (dir, target) = try folder(of: path)
         if imageMode == .link && linksWork {
@@ -150,16 +150,16 @@ public final class ExportFolder: ExportSink {
                 // This one file has as many links as its file system allows: copy it alone.
                 break
             default:
-                throw ExportIOError("cannot link image \(page)/\(file) into the export")
+                throw FileSystemError(failed: "cannot link image \(page)/\(file) into the export")
             }
             if linkProblem == nil { linkProblem = String(cString: strerror(code)) }
         }
         if imageMode == .link { copiedInsteadOfLinked += 1 }
         let from = openat(source, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard from >= 0 else { throw ExportIOError("cannot open image \(page)/\(file)") }
+        guard from >= 0 else { throw FileSystemError(failed: "cannot open image \(page)/\(file)") }
         defer { close(from) }
         let to = openat(dir, target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard to >= 0 else { throw ExportIOError("cannot create \(path) in the export") }
+        guard to >= 0 else { throw FileSystemError(failed: "cannot create \(path) in the export") }
         defer { close(to) }
         try ExportIO.copyContents(from: from, to: to, name: path, buffer: &copyBuffer)
     }
@@ -172,13 +172,13 @@ public final class ExportFolder: ExportSink {
         for stream in streams.values { close(stream.fd) }
         streams = [:]
         // One sync of the file system instead of an fsync per file of 100,000.
-        guard lm_syncfs(rootFD) == 0 else { throw ExportIOError("cannot flush the export to disk") }
+        guard lm_syncfs(rootFD) == 0 else { throw FileSystemError(failed: "cannot flush the export to disk") }
         closeFolders()
         if renameat(parentFD, stagingName, parentFD, name) != 0 {
             if errno == ENOTEMPTY || errno == EEXIST {
-                throw ExportIOError(message: "\(path) was filled by something else during the export; nothing was replaced")
+                throw FileSystemError(message: "\(path) was filled by something else during the export; nothing was replaced")
             }
-            throw ExportIOError("cannot rename the finished export to \(path)")
+            throw FileSystemError(failed: "cannot rename the finished export to \(path)")
         }
         finished = true
         fsync(parentFD)
@@ -214,10 +214,10 @@ public final class ExportFolder: ExportSink {
             sofar += (sofar.isEmpty ? "" : "/") + part
             if let known = folders[sofar] { fd = known; continue }
             if mkdirat(fd, String(part), 0o755) != 0 && errno != EEXIST {
-                throw ExportIOError("cannot create folder \(sofar) in the export")
+                throw FileSystemError(failed: "cannot create folder \(sofar) in the export")
             }
             let next = ExportIO.openDirectory(fd, String(part))
-            guard next >= 0 else { throw ExportIOError("cannot open folder \(sofar) in the export") }
+            guard next >= 0 else { throw FileSystemError(failed: "cannot open folder \(sofar) in the export") }
             folders[sofar] = next
             fd = next
         }
@@ -226,9 +226,9 @@ public final class ExportFolder: ExportSink {
 
     private func pageFolder(_ page: String) throws -> Int32 {
         if let current = self.page, current.name == page { return current.fd }
-        guard let outboxFD else { throw ExportIOError(message: "no outbox to take page \(page) from") }
+        guard let outboxFD else { throw FileSystemError(message: "no outbox to take page \(page) from") }
         let fd = ExportIO.openDirectory(outboxFD, page)
-        guard fd >= 0 else { throw ExportIOError("cannot open page folder \(page)") }
+        guard fd >= 0 else { throw FileSystemError(failed: "cannot open page folder \(page)") }
         if let old = self.page { close(old.fd) }
         self.page = (page, fd)
         return fd
@@ -286,7 +286,7 @@ public final class ExportFolder: ExportSink {
         for part in path.split(separator: "/") {
             sofar += (sofar.isEmpty || sofar.hasSuffix("/") ? "" : "/") + part
             if mkdir(sofar, 0o755) != 0 && errno != EEXIST {
-                throw ExportIOError("cannot create folder \(sofar)")
+                throw FileSystemError(failed: "cannot create folder \(sofar)")
             }
         }
     }

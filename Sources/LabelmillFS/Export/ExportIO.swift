@@ -2,21 +2,6 @@
 import Glibc
 #endif
 
-/// A system call that failed, said in plain words.
-public struct ExportIOError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var errno: Int32
-
-    public init(_ what: String, errno code: Int32 = Glibc.errno) {
-        errno = code
-        message = "\(what): \(String(cString: strerror(code)))"
-    }
-
-    public init(message: String) { self.message = message; errno = 0 }
-
-    public var description: String { message }
-}
-
 /// Small POSIX helpers for the export: descriptors, whole reads and writes.
 enum ExportIO {
     static let directoryFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC
@@ -29,21 +14,21 @@ enum ExportIO {
     /// Reads a whole regular file (never through a symlink), refusing more than `limit` bytes.
     static func readFile(_ dir: Int32, _ name: String, limit: Int) throws -> [UInt8] {
         let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw ExportIOError("cannot open \(name)") }
+        guard fd >= 0 else { throw FileSystemError(failed: "cannot open \(name)") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ExportIOError("cannot stat \(name)") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ExportIOError(message: "\(name) is not a regular file") }
-        guard Int(st.st_size) <= limit else { throw ExportIOError(message: "\(name) is larger than \(limit) bytes") }
+        guard fstat(fd, &st) == 0 else { throw FileSystemError(failed: "cannot stat \(name)") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileSystemError(message: "\(name) is not a regular file") }
+        guard Int(st.st_size) <= limit else { throw FileSystemError(message: "\(name) is larger than \(limit) bytes") }
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var done = 0
         while true {
             if done == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: max(4096, done))) }
             let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 { if errno == EINTR { continue }; throw ExportIOError("cannot read \(name)") }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError(failed: "cannot read \(name)") }
             if n == 0 { break }
             done += n
-            guard done <= limit else { throw ExportIOError(message: "\(name) is larger than \(limit) bytes") }
+            guard done <= limit else { throw FileSystemError(message: "\(name) is larger than \(limit) bytes") }
         }
         bytes.removeSubrange(done...)
         return bytes
@@ -54,7 +39,7 @@ enum ExportIO {
         var done = 0
         while done < bytes.count {
             let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 { if errno == EINTR { continue }; throw ExportIOError("cannot write \(name)") }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError(failed: "cannot write \(name)") }
             done += n
         }
     }
@@ -63,7 +48,7 @@ enum ExportIO {
     static func copyContents(from source: Int32, to target: Int32, name: String, buffer: inout [UInt8]) throws {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw ExportIOError("cannot read \(name)") }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError(failed: "cannot read \(name)") }
             if n == 0 { return }
             try buffer.withUnsafeBytes { try writeAll(target, UnsafeRawBufferPointer(rebasing: $0[..<n]), name: name) }
         }
@@ -74,20 +59,20 @@ enum ExportIO {
         var st = stat()
         guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return nil }
-            throw ExportIOError("cannot look at \(name)")
+            throw FileSystemError(failed: "cannot look at \(name)")
         }
         return (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// The names in an open folder, without `.` and `..`. Takes ownership of `fd`.
     static func names(_ fd: Int32, path: String) throws -> [(name: String, type: UInt8)] {
-        guard let dir = fdopendir(fd) else { close(fd); throw ExportIOError("cannot list \(path)") }
+        guard let dir = fdopendir(fd) else { close(fd); throw FileSystemError(failed: "cannot list \(path)") }
         defer { closedir(dir) }
         var out: [(String, UInt8)] = []
         while true {
             errno = 0
             guard let entry = readdir(dir) else {
-                if errno != 0 { throw ExportIOError("cannot list \(path)") }
+                if errno != 0 { throw FileSystemError(failed: "cannot list \(path)") }
                 return out
             }
             let name = withUnsafePointer(to: entry.pointee.d_name) {

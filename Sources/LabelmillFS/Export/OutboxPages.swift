@@ -19,7 +19,7 @@ public struct OutboxPages: Sendable {
         let fd = open(path, ExportIO.directoryFlags)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
-            throw ExportIOError("cannot open \(path)")
+            throw FileSystemError(failed: "cannot open \(path)")
         }
         var pages: [String] = []
         var strays: [String] = []
@@ -37,23 +37,23 @@ public struct OutboxPages: Sendable {
     /// Reads one page's manifest. The folder name is the page's id on disk.
     public func read(_ page: String) throws -> PageManifest {
         let dir = ExportIO.openDirectory(AT_FDCWD, path + "/" + page)
-        guard dir >= 0 else { throw ExportIOError("cannot open \(path)/\(page)") }
+        guard dir >= 0 else { throw FileSystemError(failed: "cannot open \(path)/\(page)") }
         defer { close(dir) }
         let bytes: [UInt8]
         do { bytes = try ExportIO.readFile(dir, "page.json", limit: StrictJSON.maxBytes) }
-        catch let error as ExportIOError where error.errno == ENOENT {
-            throw ExportIOError(message: "\(path)/\(page) has no page.json")
+        catch let error as FileSystemError where error.errno == ENOENT {
+            throw FileSystemError(message: "\(path)/\(page) has no page.json")
         }
         let json: JSONValue
         do { json = try StrictJSON.parse(bytes).value } catch {
-            throw ExportIOError(message: "\(path)/\(page)/page.json is not valid JSON")
+            throw FileSystemError(message: "\(path)/\(page)/page.json is not valid JSON")
         }
         do {
             var manifest = try PageManifest(json: json)
             manifest.page = page
             return manifest
         } catch {
-            throw ExportIOError(message: "\(path)/\(page)/page.json: \(error)")
+            throw FileSystemError(message: "\(path)/\(page)/page.json: \(error)")
         }
     }
 
@@ -61,7 +61,7 @@ public struct OutboxPages: Sendable {
     /// refused when it would move the class ids of pages already made.
     public static func settings(root: String, project: String) throws -> ProjectSettings {
         do { return try ProjectRules.load(project, in: Workspace(root: root)) } catch {
-            throw ExportIOError(message: error.description)
+            throw FileSystemError(message: error.description)
         }
     }
 

@@ -27,7 +27,7 @@ public struct ProjectExport: Sendable {
     }
 
     /// Runs the export; `warn` hears what was left out, one sentence at a time.
-    /// Throws `Refusal`, `ExportIOError` or `ExportProblem`; then nothing is published.
+    /// Throws `Refusal`, `FileSystemError` or `ExportProblem`; then nothing is published.
     public func run(warn: (String) -> Void) throws -> Result {
         let settings = try OutboxPages.settings(root: root, project: project)
         guard format.fits(settings.task) else { throw Refusal(format.refusal(for: settings.task)) }
