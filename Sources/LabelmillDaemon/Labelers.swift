@@ -7,6 +7,7 @@ extension Engine {
     /// or not: a SIGNED-OUT.txt can come back with a sync while pages are held.
     func serveLabelers(_ project: ProjectState) throws(FileSystemError) {
         guard let settings = project.settings else { return }
+        try LabelerAccess.secure(project: project.name, in: workspace, root: root)
         try noteFoldersThatAreNotLabelers(project)
         let queue = workQueue(project)
         let t = now()

@@ -103,6 +103,7 @@ public struct WorkQueue {
         let root = try rooted()
         let folder = workspace.labeler(project, name)
         try root.requireFolder(folder)
+        guard LabelerAccess.mayFill(folder, for: name, in: workspace) else { return [] }
         var holding = held(by: name).count
         var moved: [String] = []
         var waiting: [String] = []
@@ -185,7 +186,11 @@ public struct WorkQueue {
                 throw error
             }
         }
-        let written = try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
+        var written = try root.writeNew(Path.join(stage, "page.json"), JSONWriter.prettyBytes(value))
+        if case .labeler(let name) = to {
+            try LabelerAccess.grant(page: stage, to: name, in: workspace)
+            written = root.status(Path.join(stage, "page.json")) ?? written  // the grant changed its ctime
+        }
         // Taking the old folder is one rename: of two movers racing for a page,
         // one wins. It goes to conflicts, so a stop from here on loses nothing:
         // the daemon's copy has its labels first, for a restore after such a stop.
@@ -231,7 +236,9 @@ extension WorkQueue {
         try root.makeFolders(workspace.conflicts(project))
         let stamp = Timestamp.iso8601(now()).replacingColonsAndDots
         do {
-            return try root.moveKeepingBoth(folder, to: Path.join(workspace.conflicts(project), "\(id).\(holder).\(stamp)"))
+            let taken = try root.moveKeepingBoth(folder, to: Path.join(workspace.conflicts(project), "\(id).\(holder).\(stamp)"))
+            LabelerAccess.revoke(page: taken, in: workspace)
+            return taken
         } catch {
             if error.isNotFound { return nil }
             throw error

@@ -138,9 +138,9 @@ public enum LocalPaths {
         return (bytes, FileStatus(s))
     }
 
-    /// Creates a folder and its parents (mode 0755); fine if it exists.
+    /// Creates a folder and its parents (mode 0777 less the umask, so a default ACL applies whole); fine if it exists.
     public static func makeDirectories(_ path: String) throws(FileSystemError) {
-        if mkdir(path, 0o755) == 0 { return }
+        if mkdir(path, 0o777) == 0 { return }
         if errno == EEXIST {
             switch status(path)?.kind {
             case .directory: break
@@ -153,7 +153,7 @@ public enum LocalPaths {
         let parent = Path.parent(path)
         guard parent != path, !parent.isEmpty else { throw FileSystemError("create folder", path) }
         try makeDirectories(parent)
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileSystemError("create folder", path) }
+        if mkdir(path, 0o777) != 0 && errno != EEXIST { throw FileSystemError("create folder", path) }
     }
 
     /// Writes a file the safe way: temp file in the same folder, fsync, rename

@@ -98,6 +98,27 @@ public struct PageJournal: Sendable {
         let root = try rooted()
         do { try root.link(rawFrom: rawPath, to: kept) } catch {
             // Same hash, same bytes: left by an earlier attempt.
+            if error.errno == EPERM || error.errno == EACCES { return try keepCopy(rawPath: rawPath, sha256: sha256) }
+            guard error.isExists else { throw error }
+        }
+        do { try root.makeReadOnly(kept) } catch {
+            guard error.errno == EPERM else { throw error }
+            // An admin's file in a set-up root (SPEC section 10): the daemon keeps its own copy instead.
+            try root.remove(kept)
+            try keepCopy(rawPath: rawPath, sha256: sha256)
+        }
+    }
+
+    /// Keeps a copy of an inbox image the daemon may not link or own
+    /// (fs.protected_hardlinks, another user's file), checked against its hash.
+    func keepCopy(rawPath: [UInt8], sha256: String) throws(FileSystemError) {
+        let root = try rooted()
+        let kept = image(sha256)
+        let read = try root.read(rawPath: rawPath)
+        guard Hashing.sha256(read.bytes) == sha256 else {
+            throw FileSystemError("copy", kept, errno: EAGAIN, detail: "its SHA-256 is not the image's any more; the image is checked again")
+        }
+        do { _ = try root.writeNew(kept, read.bytes) } catch {
             guard error.isExists else { throw error }
         }
         try root.makeReadOnly(kept)

@@ -63,6 +63,9 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
 
     func shown(_ name: [UInt8]) -> String { (path == "/" ? "" : path) + "/" + RawName.escaped(name) }
 
+    /// O_PATH (Linux), which Glibc's module hides without _GNU_SOURCE.
+    static let openPath: Int32 = 0o10000000
+
     /// Opens the folder below this one at `parts`, each component with
     /// O_NOFOLLOW | O_DIRECTORY; with `create`, makes the missing ones.
     func walk(_ parts: ArraySlice<[UInt8]>, create: Bool) throws(FileSystemError) -> RootedDirectory {
@@ -71,11 +74,13 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
             let shown = current.shown(name)
             var fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if fd < 0 && errno == ENOENT && create {
-                if name.withCString({ mkdirat(current.fd, $0, 0o755) }) != 0 && errno != EEXIST {
+                if name.withCString({ mkdirat(current.fd, $0, 0o777) }) != 0 && errno != EEXIST {
                     throw FileSystemError("create folder", shown)
                 }
                 fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
+            // A folder one may pass through but not list (a set-up root's labelers/, mode 1730).
+            if fd < 0 && errno == EACCES { fd = name.withCString { openat(current.fd, $0, Self.openPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
             guard fd >= 0 else { throw current.folderError(errno, name) }
             current = RootedDirectory(fd: fd, path: shown)
         }
@@ -114,7 +119,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         try walk(try components(rawPath)[...], create: false)
     }
 
-    /// Creates a folder below this one and what is missing above it (mode 0755).
+    /// Creates a folder below this one and what is missing above it (mode 0777 less the umask, so a default ACL applies whole).
     public func makeFolders(_ path: String) throws(FileSystemError) {
         _ = try walk(try components(Array(path.utf8))[...], create: true)
     }

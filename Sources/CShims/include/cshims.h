@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/xattr.h>  /* fgetxattr/fsetxattr for POSIX ACLs (PosixACL.swift) */
 
 /* Result codes of the image checks. libpng and libjpeg report errors with
    longjmp; every call that may longjmp stays in cshims.c, so no jump ever
