@@ -103,6 +103,11 @@ public struct PosixACL: Equatable, Sendable {
         guard done == 0 else { throw FileSystemError(isDefault ? "set the default ACL of" : "set the ACL of", path) }
     }
 
+    /// Whether the file system of an open file has POSIX ACLs at all.
+    public static func isSupported(fd: Int32) -> Bool {
+        fgetxattr(fd, accessName, nil, 0) >= 0 || errno != EOPNOTSUPP
+    }
+
     /// Removes a folder's default ACL (nothing when it had none).
     public static func removeDefault(fd: Int32, shown path: String) throws(FileSystemError) {
         guard fremovexattr(fd, defaultName) == 0 || errno == ENODATA else { throw FileSystemError("remove the default ACL of", path) }

@@ -14,6 +14,19 @@ struct SetupTests {
         #expect(try Binary.run(["setup", "--admins", "a", "--labelers", "b"]).status == 2)
     }
 
+    @Test("doctor is listed, explains itself, and passes a fresh local root")
+    func doctor() throws {
+        let help = try Binary.run(["doctor", "--help"])
+        for word in ["--root", "Exit status 1"] { #expect(help.stdout.contains(word), "doctor --help lacks \(word)") }
+        #expect(try Binary.run(["--help"]).stdout.contains("  doctor "))
+        let root = try makeTemporaryFolder("labelmill-doctor")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(mkdir(root + "/Inbox", 0o777) == 0 && chmod(root + "/Inbox", 0o777) == 0)
+        let run = try Binary.run(["doctor", "--root", root])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("\(root)/Inbox can be written by everyone"))
+    }
+
     @Test("setup names the account that is missing and changes nothing")
     func missingAccount() throws {
         let root = try makeTemporaryFolder("labelmill-setup")

@@ -226,3 +226,55 @@ def test_a_folder_under_another_labelers_name_gets_no_pages(site):
     assert held(root, ANN) == []
     refused = lm(root, "next", "p", "--as", ANN, user=ANN)
     assert refused.returncode == 1 and f"belongs to Unix user {BOB}" in refused.stderr
+
+
+def doctor(root, env=None):
+    return subprocess.run([BIN, "doctor", "--root", str(root)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_doctor_finds_nothing_wrong_in_a_set_up_root_and_names_each_planted_problem(site):
+    root = site["root"]
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    lm(root, "next", "p", "--as", BOB, user=BOB, check=True)
+    clean = doctor(root)
+    assert clean.returncode == 0 and "no problems" in clean.stdout, clean.stdout + clean.stderr
+
+    bob = root / "Watch" / "p" / "labelers" / BOB
+    os.chmod(bob, 0o755)
+    found = doctor(root)
+    assert found.returncode == 1 and f"{bob} can be entered by every user" in found.stdout, found.stdout
+    os.chmod(bob, 0o700)
+    run("setfacl", "-m", f"u:{ANN}:rx", bob, check=True)
+    found = doctor(root)
+    assert found.returncode == 1 and f"{bob} can be entered by user {ANN} (ACL)" in found.stdout, found.stdout
+    run("setfacl", "-x", f"u:{ANN}", bob, check=True)
+
+    run("setfacl", "-m", f"u:{ANN}:rwx", root / "Inbox" / "p", check=True)
+    found = doctor(root)
+    assert found.returncode == 1 and f"{root / 'Inbox' / 'p'} can be written by user {ANN} (ACL)" in found.stdout, found.stdout
+    run("setfacl", "-x", f"u:{ANN}", root / "Inbox" / "p", check=True)
+    os.chmod(root / "Inbox", 0o2777)
+    found = doctor(root)
+    assert found.returncode == 1 and f"{root / 'Inbox'} can be written by everyone" in found.stdout, found.stdout
+    os.chmod(root / "Inbox", 0o2770)
+
+    found = doctor(root, {"PATH": "/nonexistent"})
+    assert found.returncode == 1 and "setfacl and getfacl are not installed" in found.stdout and "apt-get install acl" in found.stdout
+    assert doctor(root).returncode == 0
+
+
+def test_doctor_names_a_nearly_full_disk(tmp_path):
+    disk = Path(tempfile.mkdtemp(prefix="lm-doctor-", dir="/tmp"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True, text=True)
+    assert mounted.returncode == 0, f"mounting a small tmpfs (needs root): {mounted.stderr}"
+    try:
+        (disk / "Inbox").mkdir()
+        assert doctor(disk).returncode == 0
+        with open(disk / "filler", "wb") as f:
+            f.write(b"\0" * (1000 * 1024))
+        found = doctor(disk)
+        assert found.returncode == 1 and "% full" in found.stdout, found.stdout
+    finally:
+        subprocess.run(["umount", str(disk)])
+        shutil.rmtree(disk, ignore_errors=True)

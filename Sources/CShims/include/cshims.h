@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/xattr.h>  /* fgetxattr/fsetxattr for POSIX ACLs (PosixACL.swift) */
+#include <sys/vfs.h>    /* statfs, for the kind of file system a root is on (MountKind.swift) */
 
 /* Result codes of the image checks. libpng and libjpeg report errors with
    longjmp; every call that may longjmp stays in cshims.c, so no jump ever
