@@ -25,6 +25,34 @@ int lm_syncfs(int fd) {
     return syncfs(fd);
 }
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef RESOLVE_NO_MAGICLINKS
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#endif
+
+struct lm_open_how {
+    unsigned long long flags;
+    unsigned long long mode;
+    unsigned long long resolve;
+};
+
+int lm_lstat_beneath(int dirfd, const char *path, struct stat *out) {
+    struct lm_open_how how = {
+        .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+        .mode = 0,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd < 0) return -errno;
+    int rc = fstat(fd, out) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
 static int refuse(lm_image_info *out, int code, const char *format, ...) {
     va_list args;
     va_start(args, format);

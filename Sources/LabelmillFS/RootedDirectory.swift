@@ -183,9 +183,30 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
 
     /// What lstat says about a path below this folder; nil when it, or a folder on the way, is missing or a link.
     public func status(rawPath: [UInt8]) -> FileStatus? {
+        // One openat2 resolution where the kernel has it (3 calls, not one open per folder on the way):
+        // a rescan stats every page.json of the queue.
+        if Self.resolvesBeneath, let parts = try? components(rawPath), !parts.isEmpty {
+            var relative = Array(parts.joined(separator: [47]))
+            if relative.count < Int(PATH_MAX) {
+                relative.append(0)
+                var st = stat()
+                let rc = relative.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { lm_lstat_beneath(fd, $0.baseAddress, &st) }
+                }
+                switch -rc {
+                case 0: return FileStatus(st)
+                case ENOENT, ENOTDIR, ELOOP, EACCES: return nil
+                case ENOSYS, EPERM: Self.resolvesBeneath = false  // no openat2 (old kernel, seccomp): walk from now on
+                default: break  // EAGAIN (a rename raced the lookup), ENAMETOOLONG...: the walk decides
+                }
+            }
+        }
         guard let (folder, name) = try? parent(rawPath) else { return nil }
         return folder.status(entry: name)
     }
+
+    /// Whether openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS works here; only ever goes from true to false.
+    nonisolated(unsafe) static var resolvesBeneath = true
 
     /// This folder's own status.
     public var ownStatus: FileStatus? {

@@ -1,6 +1,6 @@
 import Foundation
 import LabelmillCore
-import LabelmillFS
+@testable import LabelmillFS
 import TestSupport
 import Testing
 
@@ -149,5 +149,34 @@ struct RootedDirectoryTests {
         try root.removeTree("labelers")
         #expect(t.outsideContents == before)
         #expect(root.names().isEmpty)
+    }
+}
+
+@Suite("RootedDirectory.status in one resolution (openat2) answers as the walk does")
+struct StatusBeneathTests {
+    @Test("Files, folders, links at the end and on the way, missing entries, a file used as a folder")
+    func sameAnswersAsTheWalk() throws {
+        let dirs = try RootAndOutside()
+        try dirs.write(dirs.root + "/a/b/c/page.json", "{}")
+        try dirs.write(dirs.outside + "/secret/page.json", "{}")
+        #expect(symlink(dirs.outside + "/secret", dirs.root + "/a/b/out") == 0)
+        #expect(symlink("c/page.json", dirs.root + "/a/b/file-link") == 0)
+        let root = try RootedDirectory.open(dirs.root)
+        func walked(_ path: String) -> FileStatus? {
+            guard let folder = try? root.folder(Path.parent(path)) else { return nil }
+            return folder.status(entry: Array(Path.name(path).utf8))
+        }
+        let paths = ["a", "a/b", "a/b/c/page.json", "a/b/out", "a/b/out/page.json", "a/b/file-link",
+                     "a/b/file-link/x", "a/b/c/page.json/x", "a/missing", "a/b/c/../c/page.json", dirs.root + "/a/b/c/page.json"]
+        for path in paths {
+            let fast = root.status(path)
+            let slow = walked(path.hasPrefix("/") ? String(path.dropFirst(dirs.root.count + 1)) : path)
+            #expect(fast?.inode == slow?.inode && fast?.kind == slow?.kind && fast?.size == slow?.size, "\(path)")
+        }
+        #expect(root.status("a/b/out")?.kind == .symlink)
+        #expect(root.status("a/b/out/page.json") == nil)
+        #expect(root.status("a/b/c/page.json")?.kind == .regular)
+        // This kernel has openat2, so the single resolution was used, not given up.
+        #expect(RootedDirectory.resolvesBeneath)
     }
 }

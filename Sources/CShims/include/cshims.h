@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/xattr.h>  /* fgetxattr/fsetxattr for POSIX ACLs (PosixACL.swift) */
+#include <sys/stat.h>   /* lm_lstat_beneath */
 #include <sys/vfs.h>    /* statfs, for the kind of file system a root is on (MountKind.swift) */
 
 /* Result codes of the image checks. libpng and libjpeg report errors with
@@ -50,5 +51,11 @@ int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const c
 
 /* syncfs(2): flush the whole file system holding fd. */
 int lm_syncfs(int fd);
+
+/* lstat of a path below dirfd in one resolution (openat2 with O_PATH |
+   O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a link on the way is
+   ELOOP, a link at the end is described itself. 0, or -errno (-ENOSYS
+   where the kernel has no openat2). */
+int lm_lstat_beneath(int dirfd, const char *path, struct stat *out);
 
 #endif
