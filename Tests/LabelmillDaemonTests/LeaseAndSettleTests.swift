@@ -104,12 +104,17 @@ final class DaemonFixture {
 
     /// Tags the page's image and sets its status, as a labeler's editor saves it.
     func label(_ folder: String, tag: String = "circle", status: String = "open") throws {
+        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(try labeled(folder, tag: tag, status: status)).utf8))
+    }
+
+    /// The page in `folder` with every image tagged and the status set, not yet written.
+    func labeled(_ folder: String, tag: String, status: String) throws -> JSONValue {
         var page = try manifest(folder)
-        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
+        var images = try #require(page["images"]?.arrayValue, "no images in \(folder)/page.json")
         for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
         page.setMember("images", .array(images))
         page.setMember("status", .string(status))
-        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(page).utf8))
+        return page
     }
 
     func events(_ kind: String) -> [JSONValue] {
@@ -262,11 +267,7 @@ struct SetAsideTests {
         f.watchPass()
         let folder = f.page("page-000001", .labeler("ann"))
         let file = folder + "/page.json"
-        var page = try f.manifest(folder)
-        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
-        for i in images.indices { images[i].setMember("tags", .array([.string("square")])) }
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try f.labeled(folder, tag: "square", status: "submitted")
         try LocalPaths.writeAtomically(folder + "/4913", [])
         try LocalPaths.remove(folder + "/4913")
         try LocalPaths.writeAtomically(folder + "/.page.json.swp", Array("swap".utf8))
