@@ -67,9 +67,8 @@ struct FullDiskTests {
         #expect(try everyImage(in: ws) == hashes)
 
         try FileManager.default.removeItem(atPath: filler)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && ws.files(under: "Inbox/p") != ["project.json"] { usleep(100_000) }
-        usleep(300_000)
+        // Pages are renamed into the queue whole: three there means the daemon is done.
+        #expect(eventually(within: 20) { ws.files(under: "Inbox/p") == ["project.json"] && ws.list("Watch/p/queue").count == 3 })
         daemon.terminate()
         daemon.waitUntilExit()
         #expect(ws.files(under: "Inbox/p") == ["project.json"])
