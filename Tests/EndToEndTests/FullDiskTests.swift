@@ -45,7 +45,7 @@ struct FullDiskTests {
         func log() -> String { (try? String(contentsOfFile: logFolder + "/stderr", encoding: .utf8)) ?? "" }
         let daemon = try Binary.start(["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"], standardError: err)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        for _ in 0..<100 where !ws.exists("Watch/page.schema.json") { usleep(50_000) }
+        #expect(eventually(within: 15) { ws.exists("Watch/page.schema.json") })
 
         // Images arrive, and the disk fills up before the daemon takes them.
         var hashes: Set<String> = []
