@@ -37,10 +37,15 @@ struct FullDiskTests {
         let ws = try #require(try Self.smallFileSystem(megabytes: 3))
         defer { Self.unmount(ws) }
         try ws.project("p", task: "multi-class", tags: ["A"], pageSize: 2, extra: ", \"flush_seconds\": 0")
-        let err = Pipe()
+        // The daemon's stderr goes to a file off the small file system, read while it runs.
+        let logFolder = try makeTemporaryFolder("fulldisk-log")
+        defer { try? FileManager.default.removeItem(atPath: logFolder) }
+        FileManager.default.createFile(atPath: logFolder + "/stderr", contents: nil)
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: logFolder + "/stderr"))
+        func log() -> String { (try? String(contentsOfFile: logFolder + "/stderr", encoding: .utf8)) ?? "" }
         let daemon = try Binary.start(["watch", "--root", ws.root, "--poll", "0.1", "--settle", "0.5"], standardError: err)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
-        for _ in 0..<100 where !ws.exists("Watch/page.schema.json") { usleep(50_000) }
+        #expect(eventually(within: 15) { ws.exists("Watch/page.schema.json") })
 
         // Images arrive, and the disk fills up before the daemon takes them.
         var hashes: Set<String> = []
@@ -56,23 +61,21 @@ struct FullDiskTests {
         while (try? handle.write(contentsOf: block)) != nil {}
         try? handle.close()
 
-        usleep(1_500_000)
+        #expect(eventually(within: 20) { log().contains("disk full") }, "the daemon never met the full disk")
         // Stuck for space, but nothing lost: every image is still in the inbox or in a page.
         #expect(daemon.isRunning)
         #expect(try everyImage(in: ws) == hashes)
 
         try FileManager.default.removeItem(atPath: filler)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline && ws.files(under: "Inbox/p") != ["project.json"] { usleep(100_000) }
-        usleep(300_000)
+        // Pages are renamed into the queue whole: three there means the daemon is done.
+        #expect(eventually(within: 20) { ws.files(under: "Inbox/p") == ["project.json"] && ws.list("Watch/p/queue").count == 3 })
         daemon.terminate()
         daemon.waitUntilExit()
         #expect(ws.files(under: "Inbox/p") == ["project.json"])
         #expect(ws.list("Watch/p/queue").count == 3)
         #expect(try everyImage(in: ws) == hashes)
         #expect(ws.list("Outbox/p/rejected").isEmpty)
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(log.contains("disk full"))
+        try? err.close()
     }
 
     /// The hashes of the images in the inbox and in queued pages; fails on an image in two places.

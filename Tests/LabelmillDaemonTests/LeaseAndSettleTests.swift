@@ -24,13 +24,13 @@ final class DaemonFixture {
     let clock = MockClock(daemonEpoch)
     private(set) var engine: Engine
 
-    init(pages: Int = 2, settings: String = "", task: String = "multi-class") throws {
+    init(pages: Int = 2, pageSize: Int = 1, settings: String = "", task: String = "multi-class") throws {
         root = try makeTemporaryFolder("labelmill-daemon")
         workspace = Workspace(root: root)
         engine = Self.makeEngine(workspace, clock)
         let fm = FileManager.default
         try fm.createDirectory(atPath: workspace.inbox("p"), withIntermediateDirectories: true)
-        try Data("{\"task\": \"\(task)\", \"tags\": [\"circle\", \"square\"], \"page_size\": 1\(settings)}".utf8)
+        try Data("{\"task\": \"\(task)\", \"tags\": [\"circle\", \"square\"], \"page_size\": \(pageSize)\(settings)}".utf8)
             .write(to: URL(fileURLWithPath: workspace.settingsFile("p")))
         let samples = Self.samples
         for name in ["circle-1.png", "square-1.png", "circle-2.png", "triangle-1.png"].prefix(pages) {
@@ -104,12 +104,17 @@ final class DaemonFixture {
 
     /// Tags the page's image and sets its status, as a labeler's editor saves it.
     func label(_ folder: String, tag: String = "circle", status: String = "open") throws {
+        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(try labeled(folder, tag: tag, status: status)).utf8))
+    }
+
+    /// The page in `folder` with every image tagged and the status set, not yet written.
+    func labeled(_ folder: String, tag: String, status: String) throws -> JSONValue {
         var page = try manifest(folder)
-        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
+        var images = try #require(page["images"]?.arrayValue, "no images in \(folder)/page.json")
         for i in images.indices { images[i].setMember("tags", .array([.string(tag)])) }
         page.setMember("images", .array(images))
         page.setMember("status", .string(status))
-        try LocalPaths.writeAtomically(folder + "/page.json", Array(JSONWriter.pretty(page).utf8))
+        return page
     }
 
     func events(_ kind: String) -> [JSONValue] {
@@ -262,11 +267,7 @@ struct SetAsideTests {
         f.watchPass()
         let folder = f.page("page-000001", .labeler("ann"))
         let file = folder + "/page.json"
-        var page = try f.manifest(folder)
-        guard case .array(var images) = page["images"] else { Issue.record("no images"); return }
-        for i in images.indices { images[i].setMember("tags", .array([.string("square")])) }
-        page.setMember("images", .array(images))
-        page.setMember("status", .string("submitted"))
+        let page = try f.labeled(folder, tag: "square", status: "submitted")
         try LocalPaths.writeAtomically(folder + "/4913", [])
         try LocalPaths.remove(folder + "/4913")
         try LocalPaths.writeAtomically(folder + "/.page.json.swp", Array("swap".utf8))
@@ -328,6 +329,23 @@ struct SetAsideTests {
         #expect(f.conflicts.count == 1)
         #expect(f.held("ann") == ["page-000001"])
         #expect(!LocalPaths.exists(stale))
+    }
+}
+
+@Suite("Partial pages on a mock clock")
+struct PartialPageTests {
+    @Test("In watch mode a partial page is made only after flush_seconds of quiet in the inbox")
+    func partialPageWaitsForQuiet() throws {
+        let f = try DaemonFixture(pages: 0, pageSize: 2, settings: ", \"flush_seconds\": 5")
+        try DaemonFixture.copySample("circle-1.png", from: DaemonFixture.samples, to: f.workspace.inbox("p") + "/circle-1.png")
+        f.watchPass(after: 1)
+        f.watchPass(after: 1)
+        f.watchPass(after: 1)
+        #expect(f.queued.isEmpty, "one image of two, and the inbox quiet for less than flush_seconds")
+        f.watchPass(after: 6)
+        #expect(f.queued == ["page-000001"])
+        #expect(f.list(f.workspace.inbox("p")) == ["project.json"])
+        #expect(try f.manifest(f.page("page-000001", .queue))["images"]?.arrayValue?.count == 1)
     }
 }
 
