@@ -340,3 +340,15 @@ class Screen:
 @pytest.fixture
 def screen(driver, workspace):
     return Screen(driver, workspace)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test shows what the daemon said, for the races only a busy machine shows."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        ws = item.funcargs.get("workspace")
+        log = getattr(ws, "log", None)
+        if log is not None and log.exists():
+            report.sections.append(("labelmill watch --serve log (last 6000 characters)", log.read_text(errors="replace")[-6000:]))
