@@ -142,16 +142,28 @@ extension Engine {
     /// as a duplicate. Runs as the inbox is read.
     /// Guarantee: every image ends in exactly one place.
     /// The page may be done by now (its kept image dropped): its image in the outbox or Watch tells too.
+    /// Where links show no shared inode (sshfs, or copies instead of links), the
+    /// original is the file of the same name and the same bytes (the hash
+    /// matched) while the live page's copy is there: nothing is lost by removing it.
     func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
-        guard item.status.links > 1, let (page, file) = project.index[sha256] else { return false }
+        let identity = root.linksShowIdentity
+        guard let (page, file) = project.index[sha256] else { return false }
+        if identity {
+            guard item.status.links > 1 else { return false }
+        } else {
+            // A done page's originals went before its kept images did (finishCopy): a file like this is dropped anew, a duplicate.
+            guard let copy = project.copies[page], copy.status != .done,
+                  copy.images.contains(where: { $0.sha256 == sha256 && $0.source == item.source }) else { return false }
+        }
+        let isCopy: (FileStatus) -> Bool = identity ? { $0.inode == item.status.inode && $0.device == item.status.device }
+            : { $0.kind == .regular && $0.size == item.status.size }
         var places = [PageJournal(workspace: workspace, project: project.name).image(sha256),
                       Path.join(workspace.folder(of: page, in: project.name, at: .outbox), file),
                       Path.join(workspace.folder(of: page, in: project.name, at: .queue), file)]
         if let holder = project.copies[page]?.assignedTo {
             places.append(Path.join(workspace.folder(of: page, in: project.name, at: .labeler(holder)), file))
         }
-        guard places.contains(where: { root.status($0).map { $0.inode == item.status.inode && $0.device == item.status.device } ?? false })
-        else { return false }
+        guard places.contains(where: { root.status($0).map(isCopy) ?? false }) else { return false }
         try root.remove(rawPath: item.rawPath)
         return true
     }
@@ -166,8 +178,14 @@ extension Engine {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         for image in page.images {
             let original = Path.join(workspace.inbox(project.name), image.source)
-            guard let kept = root.status(journal.image(image.sha256)), let found = root.status(original),
-                  found.inode == kept.inode, found.device == kept.device else { continue }
+            guard let kept = root.status(journal.image(image.sha256)), let found = root.status(original) else { continue }
+            if root.linksShowIdentity {
+                guard found.inode == kept.inode, found.device == kept.device else { continue }
+            } else {
+                // The kept image is a copy (sshfs, no hard links): the original is told by its bytes.
+                guard found.kind == .regular, found.size == kept.size,
+                      let bytes = try? root.read(original).bytes, Hashing.sha256(bytes) == image.sha256 else { continue }
+            }
             try root.remove(original)
             logger.info("inbox original of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(image.source)"])
         }

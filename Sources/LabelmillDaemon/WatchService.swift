@@ -82,20 +82,43 @@ public struct WatchService: Service {
         }
     }
 
-    /// `--poll`: a full pass every `seconds`, and a pass each second for timers.
+    /// `--poll`: every `seconds`, a look at the watched folders' times (a
+    /// `PollWatcher`: what inotify would have said, without reading a file
+    /// that did not change), acted on as inotify's events are; in between the
+    /// daemon sleeps until the next look or deadline. The rescan, every
+    /// `rescanSeconds`, stats every page.json as with inotify.
     func poll(every poll: Double) async throws {
+        let ws = engine.workspace
+        let watcher = PollWatcher(fileSystem: engine.root, roots: [ws.inboxRoot, ws.watchRoot], watchesBelow: { dir in
+            // Queued page folders, as with inotify, and conflicts' folders (no step looks there) are not entered.
+            let name = Path.name(dir)
+            return !((name == "queue" || name == "conflicts") && Path.parent(Path.parent(dir)) == ws.watchRoot)
+        })
+        engine.rescanSeconds = rescanSeconds
+        let wakeup = Wakeup()
+        var lastLook = -Double.infinity
         var lastFull = -Double.infinity
-        var lastTimer = -Double.infinity
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let t = engine.now()
-            if t - lastFull >= poll || engine.waitingForSpace && t - lastFull >= 1 {
-                engine.pass(once: false)
-                lastFull = t
-            } else if t - lastTimer >= 1 {
-                engine.pass(once: false, hints: WatchHints())
-                lastTimer = t
+        try await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                if engine.waitingForSpace {
+                    // A full disk: everything is looked at again each second until it clears.
+                    if engine.now() - lastFull >= 1 {
+                        engine.pass(once: false)
+                        lastFull = engine.now()
+                    }
+                    await wakeup.wait(seconds: 1)
+                    continue
+                }
+                if engine.now() - lastLook >= poll {
+                    lastLook = engine.now()
+                    engine.react(watcher.look(now: lastLook))
+                }
+                engine.tick()
+                let wait = min(engine.nextDeadline, lastLook + poll) - engine.now()
+                if wait > 0 { await wakeup.wait(seconds: min(wait, poll)) } else { await Task.yield() }
             }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+        } onGracefulShutdown: {
+            wakeup.signal()
         }
     }
 }

@@ -206,9 +206,14 @@ public protocol FileSystem: AnyObject, Sendable {
     func makeFolders(_ path: String) throws(FileSystemError)
     /// Makes every write so far durable (syncfs).
     func syncFileSystem()
+    /// Whether a hard link's two names show one inode (false on sshfs, or
+    /// where links are copies): then the daemon tells its own copies by their bytes.
+    var linksShowIdentity: Bool { get }
 }
 
 extension FileSystem {
+    public var linksShowIdentity: Bool { true }
+
     public func status(_ path: String) -> FileStatus? { status(rawPath: Array(path.utf8)) }
 
     public func exists(_ path: String) -> Bool { status(path) != nil }

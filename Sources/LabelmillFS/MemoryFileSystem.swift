@@ -99,6 +99,14 @@ public final class MemoryFileSystem: FileSystem, @unchecked Sendable {  // every
     /// Lets the steps up to the `n`th (counted since this file system was made) happen; every one after fails with EIO and changes nothing.
     public func crash(after n: Int) { lockedQuiet { stepLimit = n } }
 
+    /// False after `copyOnLink()`: each link makes a second file with the same
+    /// bytes and its own inode, as a client of sshfs sees a hard link.
+    public var linksShowIdentity: Bool { lockedQuiet { identity } }
+    private var identity = true
+
+    /// Links from now on behave as on sshfs (or as RootedDirectory's copy fallback).
+    public func copyOnLink() { lockedQuiet { identity = false } }
+
     /// Whether the crash point has been reached.
     public var hasCrashed: Bool { lockedQuiet { stepLimit.map { steps >= $0 } ?? false } }
 
@@ -109,6 +117,8 @@ public final class MemoryFileSystem: FileSystem, @unchecked Sendable {  // every
             copy.nextInode = nextInode
             copy.lastTime = lastTime
             copy.tempNumber = tempNumber
+            copy.identity = identity
+            copy.timeStep = timeStep
             copy.nodes = nodes
             if kind == .power {
                 for (id, node) in copy.nodes where node.kind == .regular {
@@ -237,8 +247,16 @@ public final class MemoryFileSystem: FileSystem, @unchecked Sendable {  // every
     private func status(of id: UInt64) -> FileStatus {
         let node = nodes[id]!
         let size = node.kind == .directory ? Int64(4096) : Int64(node.content.count)
-        return FileStatus(kind: node.kind, size: size, mtime: node.mtime, ctime: node.ctime, inode: id, device: Self.device, links: node.links)
+        let (mtime, ctime) = timeStep > 0 ? (node.mtime / timeStep * timeStep, node.ctime / timeStep * timeStep) : (node.mtime, node.ctime)
+        return FileStatus(kind: node.kind, size: size, mtime: mtime, ctime: ctime, inode: id, device: Self.device, links: node.links)
     }
+
+    /// File times as reported, in nanoseconds per step (0: as kept).
+    private var timeStep: Int64 = 0
+
+    /// Reports file times rounded down to whole `seconds`, as sshfs (one
+    /// second) or FAT (two) do: two changes within one step show one time.
+    public func coarseTimes(seconds: Int64) { lockedQuiet { timeStep = seconds * 1_000_000_000 } }
 
     // MARK: Test helpers (a labeler's tools, a planted link)
 
@@ -488,6 +506,12 @@ public final class MemoryFileSystem: FileSystem, @unchecked Sendable {  // every
             guard nodes[id]!.kind != .directory else { throw FileSystemError(what, shown, errno: EPERM) }
             guard nodes[target]!.entries[newName] == nil else { throw FileSystemError(what, shown, errno: EEXIST) }
             try step(what, shown)
+            guard identity else {
+                // A copy, synced (RootedDirectory's fallback syncs it): a stop keeps its bytes.
+                let source = nodes[id]!
+                _ = add(Node(kind: .regular, content: source.content, durable: source.content, readOnly: source.readOnly), named: newName, in: target)
+                return
+            }
             let t = time()
             nodes[id]!.links += 1
             nodes[id]!.ctime = t

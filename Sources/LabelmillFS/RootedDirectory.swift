@@ -16,22 +16,70 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     public let fd: Int32
     /// The folder's path as opened, for messages and to recognise paths inside it.
     public let path: String
+    /// What the file system can do, shared with every folder opened below (FileSystemAbilities).
+    let cell: AbilityCell
 
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, cell: AbilityCell? = nil) {
         self.fd = fd
         self.path = path
+        self.cell = cell ?? AbilityCell.shared(fd: fd)
     }
 
     deinit { close(fd) }
 
     /// Opens a workspace root (or a folder the user named). The root itself may
     /// be reached through a link, the admin's choice; nothing below it is.
-    public static func open(_ path: String) throws(FileSystemError) -> RootedDirectory {
+    /// `abilities`: taken as given instead of decided for the file system (tests of the fallbacks).
+    public static func open(_ path: String, abilities: FileSystemAbilities? = nil) throws(FileSystemError) -> RootedDirectory {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError("open folder", path) }
         var trimmed = path
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        return RootedDirectory(fd: fd, path: trimmed)
+        return RootedDirectory(fd: fd, path: trimmed, cell: abilities.map { AbilityCell($0, probed: true) })
+    }
+
+    /// What the file system under this folder can do, as decided so far.
+    public var abilities: FileSystemAbilities { cell.value }
+
+    public var linksShowIdentity: Bool { cell.value.linkIdentity }
+
+    /// Every write is synced as it is made: the file system has no working syncfs.
+    var syncsEachWrite: Bool { !cell.value.syncfs }
+
+    /// Tries each call the daemon's guarantees lean on, in a new folder at
+    /// `scratch` below this one (removed after; a stop leaves it in staging,
+    /// which the daemon clears), and decides the abilities for every root on
+    /// this file system. Keeps the guess when the folder cannot be made.
+    @discardableResult
+    public func probeAbilities(in scratch: String) -> FileSystemAbilities {
+        let probe = Path.join(scratch, ".probe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard (try? makeFolders(probe)) != nil, let dir = try? folder(probe) else { return abilities }
+        defer { try? removeTree(probe) }
+        func create(_ name: String) -> Bool {
+            let fd = openat(dir.fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return write(fd, name, 1) == 1
+        }
+        guard create("a"), create("b") else { return abilities }
+        var found = FileSystemAbilities.guess(fd: dir.fd)
+        // No-replace must refuse a taken name and take a free one; a file system that ignores the flag (rc 0) replaced b.
+        let onTaken = lm_rename_noreplace(dir.fd, "a", dir.fd, "b")
+        let takenErrno = errno
+        if onTaken == 0 || takenErrno != EEXIST || lm_rename_noreplace(dir.fd, "a", dir.fd, "c") != 0 { found.renameNoReplace = false }
+        if linkat(dir.fd, "b", dir.fd, "l", 0) == 0 {
+            var one = stat(), two = stat()
+            let same = fstatat(dir.fd, "b", &one, AT_SYMLINK_NOFOLLOW) == 0 && fstatat(dir.fd, "l", &two, AT_SYMLINK_NOFOLLOW) == 0
+                && one.st_ino == two.st_ino && one.st_dev == two.st_dev && one.st_nlink == 2
+            if !same { found.linkIdentity = false }
+        } else {
+            found.hardLinks = false
+        }
+        if found.syncfs && lm_syncfs(dir.fd) != 0 && FileSystemAbilities.isUnsupported(errno) { found.syncfs = false }
+        found = FileSystemAbilities(renameNoReplace: found.renameNoReplace, hardLinks: found.hardLinks,
+                                    linkIdentity: found.linkIdentity, syncfs: found.syncfs)
+        cell.set(found)
+        return found
     }
 
     // MARK: Paths
@@ -74,15 +122,17 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
             let shown = current.shown(name)
             var fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if fd < 0 && errno == ENOENT && create {
-                if name.withCString({ mkdirat(current.fd, $0, 0o777) }) != 0 && errno != EEXIST {
-                    throw FileSystemError("create folder", shown)
+                if name.withCString({ mkdirat(current.fd, $0, 0o777) }) != 0 {
+                    if errno != EEXIST { throw FileSystemError("create folder", shown) }
+                } else if syncsEachWrite {
+                    fsync(current.fd)
                 }
                 fd = name.withCString { openat(current.fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             // A folder one may pass through but not list (a set-up root's labelers/, mode 1730).
             if fd < 0 && errno == EACCES { fd = name.withCString { openat(current.fd, $0, Self.openPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } }
             guard fd >= 0 else { throw current.folderError(errno, name) }
-            current = RootedDirectory(fd: fd, path: shown)
+            current = RootedDirectory(fd: fd, path: shown, cell: cell)
         }
         return current
     }
@@ -228,6 +278,8 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     /// Writes a file the safe way: a temp file with a unique name in the same
     /// folder, fsync, rename over the target, fsync of the folder.
     public func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool) throws(FileSystemError) {
+        // No syncfs to make it durable later: now.
+        let durable = durable || syncsEachWrite
         let (folder, name) = try parent(Array(path.utf8))
         let (temp, fd) = try folder.createTemp(for: name)
         do throws(FileSystemError) {
@@ -270,7 +322,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         let (temp, fd) = try folder.createTemp(for: name)
         func drop(_ entry: [UInt8]) { _ = entry.withCString { unlinkat(folder.fd, $0, 0) } }
         func rename(_ from: [UInt8], _ to: [UInt8]) -> Bool {
-            from.withCString { f in to.withCString { lm_rename_noreplace(folder.fd, f, folder.fd, $0) } } == 0
+            (try? folder.moveNoReplace(from, to, in: folder)) != nil
         }
         do throws(FileSystemError) {
             try LocalPaths.writeAll(fd, bytes, path: folder.shown(temp))
@@ -309,10 +361,14 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         let fd = name.withCString { openat(folder.fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
         defer { close(fd) }
-        do throws(FileSystemError) { try LocalPaths.writeAll(fd, bytes, path: folder.shown(name)) } catch {
+        do throws(FileSystemError) {
+            try LocalPaths.writeAll(fd, bytes, path: folder.shown(name))
+            if syncsEachWrite && fsync(fd) != 0 { throw FileSystemError("sync", folder.shown(name)) }
+        } catch {
             _ = name.withCString { unlinkat(folder.fd, $0, 0) }
             throw error
         }
+        if syncsEachWrite { fsync(folder.fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileSystemError("stat", folder.shown(name)) }
         return FileStatus(st)
@@ -325,6 +381,10 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         guard fd >= 0 else { throw FileSystemError.opening(folder.shown(name)) }
         defer { close(fd) }
         try LocalPaths.writeAll(fd, Array(text.utf8), path: folder.shown(name))
+        if syncsEachWrite {
+            guard fsync(fd) == 0 else { throw FileSystemError("sync", folder.shown(name)) }
+            fsync(folder.fd)
+        }
     }
 
     // MARK: Moves, links, removal
@@ -341,8 +401,60 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     public func moveNoReplace(rawFrom: [UInt8], to: [UInt8], in destination: RootedDirectory) throws(FileSystemError) {
         let (source, name) = try parent(rawFrom)
         let (target, newName) = try destination.parent(to)
-        let rc = name.withCString { n in newName.withCString { lm_rename_noreplace(source.fd, n, target.fd, $0) } }
-        guard rc == 0 else { throw FileSystemError("move \(source.shown(name)) to", target.shown(newName)) }
+        try source.moveNoReplace(name, newName, in: target)
+    }
+
+    /// Renames entry `name` of this folder to entry `newName` of `target`, never replacing it.
+    func moveNoReplace(_ name: [UInt8], _ newName: [UInt8], in target: RootedDirectory) throws(FileSystemError) {
+        func failed(_ e: Int32 = Glibc.errno) -> FileSystemError { FileSystemError("move \(shown(name)) to", target.shown(newName), errno: e) }
+        // Not probed (a command, not the daemon): an EINVAL, ENOSYS or EOPNOTSUPP is tried the other way,
+        // and if that works the flag is what the file system lacks (EINVAL also means a folder into itself).
+        var learning = false
+        if cell.value.renameNoReplace {
+            let rc = name.withCString { n in newName.withCString { lm_rename_noreplace(fd, n, target.fd, $0) } }
+            if rc == 0 { return syncMove(to: target) }
+            let e = errno
+            guard (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP) && !cell.isProbed else { throw failed(e) }
+            learning = true
+        }
+        defer { if learning { _ = cell.markMissing { $0.renameNoReplace = false } } }
+        guard let st = status(entry: name) else {
+            learning = false
+            throw failed(ENOENT)
+        }
+        let sameFolder = target.fd == fd || target.ownStatus.map { o in ownStatus.map { $0.inode == o.inode && $0.device == o.device } ?? false } ?? false
+        if sameFolder && st.kind == .regular && cell.value.hardLinks {
+            // Within a folder a labeler saves in (the daemon's temp or aside file put in place as page.json):
+            // link fails rather than replace a save that lands meanwhile. A stop between the two calls
+            // leaves the hidden temp name as a second name, which no step takes for a file.
+            let rc = name.withCString { n in newName.withCString { linkat(fd, n, target.fd, $0, 0) } }
+            if rc == 0 {
+                guard name.withCString({ unlinkat(fd, $0, 0) }) == 0 || errno == ENOENT else { throw failed() }
+                return syncMove(to: target)
+            }
+            guard FileSystemAbilities.isUnsupported(errno) else {
+                learning = learning && errno == EEXIST
+                throw failed()
+            }
+        }
+        // Into another folder, which is the daemon's own (staging, queue, Outbox, rejected, conflicts, a page
+        // folder it hands out), written by the one daemon holding the root's lock: the name is checked free, then
+        // a plain rename, atomic across a stop. A folder never replaces one with anything in it (rename refuses).
+        if target.status(entry: newName) != nil { throw failed(EEXIST) }
+        let rc = name.withCString { n in newName.withCString { renameat(fd, n, target.fd, $0) } }
+        guard rc == 0 else {
+            let e = errno
+            learning = false
+            throw failed(target.status(entry: newName) != nil && (e == EPERM || e == ENOTEMPTY || e == EEXIST || e == EISDIR || e == ENOTDIR) ? EEXIST : e)
+        }
+        syncMove(to: target)
+    }
+
+    /// Without syncfs, a move is made durable as it is made: both folders synced.
+    func syncMove(to target: RootedDirectory) {
+        guard syncsEachWrite else { return }
+        fsync(fd)
+        if target.fd != fd { fsync(target.fd) }
     }
 
     public func link(rawFrom from: [UInt8], to: String) throws(FileSystemError) { try link(rawFrom: from, to: to, in: self) }
@@ -355,8 +467,80 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     public func link(rawFrom from: [UInt8], to: String, in destination: RootedDirectory) throws(FileSystemError) {
         let (source, name) = try parent(from)
         let (target, newName) = try destination.parent(Array(to.utf8))
-        let rc = name.withCString { n in newName.withCString { linkat(source.fd, n, target.fd, $0, 0) } }
-        guard rc == 0 else { throw FileSystemError("link \(source.shown(name)) to", target.shown(newName)) }
+        if cell.value.linkIdentity {
+            let rc = name.withCString { n in newName.withCString { linkat(source.fd, n, target.fd, $0, 0) } }
+            if rc == 0 {
+                if syncsEachWrite { target.syncEntry(newName) }
+                return
+            }
+            let e = errno
+            guard e == ENOSYS || e == EOPNOTSUPP, cell.markMissing({ $0.hardLinks = false }) else {
+                throw FileSystemError("link \(source.shown(name)) to", target.shown(newName), errno: e)
+            }
+        }
+        try source.copy(name, to: newName, in: target)
+    }
+
+    /// Where hard links are missing (or show no shared inode): a copy of a
+    /// regular file, new (EEXIST rather than replace), with the source's mode,
+    /// synced with its folder, so it stands in for the link across a stop.
+    func copy(_ name: [UInt8], to newName: [UInt8], in target: RootedDirectory) throws(FileSystemError) {
+        let shownFrom = shown(name), shownTo = target.shown(newName)
+        guard let st = status(entry: name) else { throw FileSystemError("copy \(shownFrom) to", shownTo, errno: ENOENT) }
+        switch st.kind {
+        case .regular: break
+        case .symlink:
+            // As link(2) does: a copy of the link itself, never of what it points to.
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = name.withCString { readlinkat(fd, $0, &buffer, buffer.count - 1) }
+            guard n >= 0 else { throw FileSystemError("read link", shownFrom) }
+            buffer[n] = 0
+            guard newName.withCString({ symlinkat(buffer, target.fd, $0) }) == 0 else { throw FileSystemError("copy \(shownFrom) to", shownTo) }
+            fsync(target.fd)
+            return
+        case .directory: throw FileSystemError("link \(shownFrom) to", shownTo, errno: EPERM)
+        default: throw FileSystemError("copy", shownFrom, errno: EINVAL, detail: "it is not a regular file")
+        }
+        let input = name.withCString { openat(fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard input >= 0 else { throw FileSystemError.opening(shownFrom) }
+        defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw FileSystemError("copy", shownFrom, errno: EINVAL, detail: "it is not a regular file") }
+        let output = newName.withCString { openat(target.fd, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard output >= 0 else { throw FileSystemError("copy \(shownFrom) to", shownTo) }
+        func drop() { _ = newName.withCString { unlinkat(target.fd, $0, 0) } }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                let e = FileSystemError("read", shownFrom)
+                close(output); drop()
+                throw e
+            }
+            if n == 0 { break }
+            do throws(FileSystemError) { try LocalPaths.writeAll(output, buffer[..<n], path: shownTo) } catch {
+                close(output); drop()
+                throw error
+            }
+        }
+        guard fchmod(output, info.st_mode & 0o7777) == 0, fsync(output) == 0 else {
+            let e = FileSystemError("copy \(shownFrom) to", shownTo)
+            close(output); drop()
+            throw e
+        }
+        close(output)
+        fsync(target.fd)
+    }
+
+    /// Syncs one entry of this folder (a file just linked) and the folder itself.
+    func syncEntry(_ name: [UInt8]) {
+        let fd = name.withCString { openat(self.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+        fsync(self.fd)
     }
 
     /// Makes a file read-only (0444), never through a link.
@@ -374,6 +558,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         guard name.withCString({ unlinkat(folder.fd, $0, 0) }) == 0 || errno == ENOENT else {
             throw FileSystemError("remove", folder.shown(name))
         }
+        if syncsEachWrite { fsync(folder.fd) }
     }
 
     /// Removes a folder if it is empty: false when something is (still) in it.
@@ -412,6 +597,13 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     /// Makes this folder's entries (renames, new files) durable.
     public func sync() { fsync(fd) }
 
-    /// Flushes every file of the file system holding this folder.
-    public func syncFileSystem() { lm_syncfs(fd) }
+    /// Flushes every file of the file system holding this folder. Without a
+    /// working syncfs every write was synced as it was made: nothing is left.
+    public func syncFileSystem() {
+        guard !syncsEachWrite else { return }
+        if lm_syncfs(fd) != 0 && FileSystemAbilities.isUnsupported(errno) {
+            // From now on each write is synced as it is made; this one flush is made the slow way.
+            if cell.markMissing({ $0.syncfs = false }) { Glibc.sync() }
+        }
+    }
 }

@@ -34,7 +34,8 @@ struct RootCheckup {
     func problems() -> [String] {
         var found: [String] = []
         if let kind = MountKind.networkName(of: workspace.root) {
-            found.append("\(workspace.root) is on \(kind), where inotify does not see what other machines write: run the daemon with `labelmill watch --poll 5`")
+            let sshfs = kind.contains("FUSE") ? " (for sshfs, mount with -o dir_cache=no, or new files show up to 20 s late)" : ""
+            found.append("\(workspace.root) is on \(kind), where inotify does not see what other machines write: run the daemon with `labelmill watch --poll 2`\(sshfs)")
         }
         found += acls()
         let access = RootAccess.load(workspace)
@@ -123,13 +124,18 @@ struct RootCheckup {
     func inotify() -> [String] {
         guard let read = try? LocalPaths.read("/proc/sys/fs/inotify/max_user_watches"),
               let limit = Int(String(decoding: read.bytes.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)) else { return [] }
-        let folders = countFolders(workspace.root, upTo: limit + 1)
+        // The folders the daemon watches: Inbox's and Watch's, not the page folders in a queue.
+        let inbox = countFolders(workspace.inboxRoot, upTo: limit + 1)
+        let folders = inbox + countFolders(workspace.watchRoot, upTo: limit + 1 - inbox)
         guard folders > limit else { return [] }
-        return ["the root has more than \(limit) folders but fs.inotify.max_user_watches is \(limit), so the daemon cannot watch them all: raise it (sysctl -w fs.inotify.max_user_watches=\(max(limit * 2, 524288)), and in /etc/sysctl.d/) or run `labelmill watch --poll 5`"]
+        return ["the daemon watches more than \(limit) folders of the root (Inbox and Watch, queued pages aside) but fs.inotify.max_user_watches is \(limit), so it cannot watch them all: raise it (sysctl -w fs.inotify.max_user_watches=\(max(limit * 2, 524288)), and in /etc/sysctl.d/) or run `labelmill watch --poll 2`"]
     }
 
     func countFolders(_ folder: String, upTo limit: Int) -> Int {
+        guard limit > 0, LocalPaths.status(folder)?.kind == .directory else { return 0 }
         var count = 1
+        // Queued page folders get no watch of their own (WatchService).
+        if Path.name(folder) == "queue" && Path.parent(Path.parent(folder)) == workspace.watchRoot { return count }
         for name in folderNames(folder) where count < limit {
             count += countFolders(Path.join(folder, name), upTo: limit - count)
         }

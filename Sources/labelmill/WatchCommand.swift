@@ -9,6 +9,9 @@ import Glibc
 #endif
 
 struct WatchCommand: AsyncParsableCommand {
+    /// The scan interval on a network file system when no --poll is given.
+    static let networkPoll = 2.0
+
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Run the daemon: ingest images, write pages, validate submissions, move done pages to the outbox.")
@@ -75,6 +78,19 @@ struct WatchCommand: AsyncParsableCommand {
                 sleep(delay)
                 delay = min(delay * 2, 30)
             }
+        }
+        if let rooted = engine.root as? RootedDirectory {
+            // Once per root, before any move: each call the guarantees lean on, tried in staging.
+            let abilities = rooted.probeAbilities(in: ws.staging)
+            if !abilities.fallbacks.isEmpty {
+                logger.notice("the root's file system lacks calls the daemon's guarantees lean on; using safe fallbacks",
+                              metadata: ["root": "\(ws.root)", "fallbacks": "\(abilities)"])
+            }
+        }
+        var poll = self.poll
+        if poll == nil && !once, let kind = MountKind.networkName(of: ws.root) {
+            logger.warning("\(ws.root) is on \(kind), where inotify does not see what other machines write: scanning every \(Int(Self.networkPoll)) seconds instead (choose with --poll SECONDS)")
+            poll = Self.networkPoll
         }
         if once {
             // The engine never sleeps: the second look it asks for is waited for here.

@@ -35,9 +35,11 @@ final class CrashWorkload {
     var saved: [String: [[JSONValue]]] = [:]
     let ws = CrashWorkload.workspace
 
-    init(crashAfter limit: Int?) {
+    /// `copyingLinks`: links are copies with inodes of their own, as on sshfs.
+    init(crashAfter limit: Int?, copyingLinks: Bool = false) {
         let clock = self.clock
         fs = MemoryFileSystem(path: Self.root, clock: { clock.now })
+        if copyingLinks { fs.copyOnLink() }
         if let limit { fs.crash(after: limit) }
         engine = Self.engine(on: fs, clock)
     }
@@ -247,6 +249,34 @@ struct CrashAtEveryStepTests {
         var failures: [String] = []
         for n in stride(from: part, through: Self.totalSteps, by: 4) {
             let run = CrashWorkload(crashAfter: n)
+            run.run()
+            let kept = run.fs.afterCrash(.process)
+            do { _ = try CrashWorkload.recover(kept, run.clock) } catch {
+                failures.append("N=\(n): recovery failed: \(error)")
+                continue
+            }
+            let problems = run.problems(after: kept)
+            if !problems.isEmpty { failures.append("N=\(n): \(problems.joined(separator: "; "))") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(5).joined(separator: "\n"))")
+    }
+
+    /// Steps of the workload where links are copies.
+    static let totalStepsCopying: Int = {
+        let run = CrashWorkload(crashAfter: nil, copyingLinks: true)
+        run.run()
+        return run.fs.steps
+    }()
+
+    @Test("Links as sshfs shows them (copies, inodes of their own): the workload, and kill -9 after step N for every N",
+          arguments: 0..<4)
+    func crashEverywhereCopyingLinks(_ part: Int) throws {
+        let clean = CrashWorkload(crashAfter: nil, copyingLinks: true)
+        clean.run()
+        #expect(clean.problems(after: clean.fs).isEmpty, "\(clean.problems(after: clean.fs))")
+        var failures: [String] = []
+        for n in stride(from: part, through: Self.totalStepsCopying, by: 4) {
+            let run = CrashWorkload(crashAfter: n, copyingLinks: true)
             run.run()
             let kept = run.fs.afterCrash(.process)
             do { _ = try CrashWorkload.recover(kept, run.clock) } catch {
