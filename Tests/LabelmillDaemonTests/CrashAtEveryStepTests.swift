@@ -246,9 +246,15 @@ struct CrashAtEveryStepTests {
 
     @Test("kill -9 after step N, for every N: every image in one place, no saved label lost", arguments: 0..<4)
     func crashEverywhere(_ part: Int) throws {
+        let failures = Self.killNineFailures(part: part, through: Self.totalSteps, copyingLinks: false)
+        #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(5).joined(separator: "\n"))")
+    }
+
+    /// Every 4th crash point from `part`: kill -9 after that step, recover, and what is wrong after.
+    static func killNineFailures(part: Int, through steps: Int, copyingLinks: Bool) -> [String] {
         var failures: [String] = []
-        for n in stride(from: part, through: Self.totalSteps, by: 4) {
-            let run = CrashWorkload(crashAfter: n)
+        for n in stride(from: part, through: steps, by: 4) {
+            let run = CrashWorkload(crashAfter: n, copyingLinks: copyingLinks)
             run.run()
             let kept = run.fs.afterCrash(.process)
             do { _ = try CrashWorkload.recover(kept, run.clock) } catch {
@@ -258,7 +264,7 @@ struct CrashAtEveryStepTests {
             let problems = run.problems(after: kept)
             if !problems.isEmpty { failures.append("N=\(n): \(problems.joined(separator: "; "))") }
         }
-        #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(5).joined(separator: "\n"))")
+        return failures
     }
 
     /// Steps of the workload where links are copies.
@@ -274,18 +280,7 @@ struct CrashAtEveryStepTests {
         let clean = CrashWorkload(crashAfter: nil, copyingLinks: true)
         clean.run()
         #expect(clean.problems(after: clean.fs).isEmpty, "\(clean.problems(after: clean.fs))")
-        var failures: [String] = []
-        for n in stride(from: part, through: Self.totalStepsCopying, by: 4) {
-            let run = CrashWorkload(crashAfter: n, copyingLinks: true)
-            run.run()
-            let kept = run.fs.afterCrash(.process)
-            do { _ = try CrashWorkload.recover(kept, run.clock) } catch {
-                failures.append("N=\(n): recovery failed: \(error)")
-                continue
-            }
-            let problems = run.problems(after: kept)
-            if !problems.isEmpty { failures.append("N=\(n): \(problems.joined(separator: "; "))") }
-        }
+        let failures = Self.killNineFailures(part: part, through: Self.totalStepsCopying, copyingLinks: true)
         #expect(failures.isEmpty, "\(failures.count) crash points: \(failures.prefix(5).joined(separator: "\n"))")
     }
 
