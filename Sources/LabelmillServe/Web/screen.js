@@ -62,36 +62,60 @@ export class LabelingScreen {
     on('page-added', (d) => {
       // The stream may start watching a page after the screen read it: look once more.
       if (this.store && d.page === this.store.pageId && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
-      if (this.state === 'waiting' || this.state === 'no-more') this.nextPage();
+      this.pageMayHaveArrived();
     });
     this.events.addEventListener('open', () => {
       // What changed before the stream was (re)opened has no event: look once.
       if (this.store && !this.store.pending) this.store.changedOnDisk(null).catch(() => {});
-      if (this.reconnecting && (this.state === 'waiting' || this.state === 'no-more')) this.nextPage();
-      this.reconnecting = false;
+      this.pageMayHaveArrived();
     });
-    this.events.addEventListener('error', () => { this.reconnecting = true; });
+  }
+
+  // The daemon fills a labeler's folder too, so a page can arrive while `next`
+  // is being answered, after its listing and before the stream watched the
+  // folder: such a page has no event. So the stream's opening, like a page
+  // added, means "look again": at once when the screen has no page, or once
+  // the look in progress ends.
+  pageMayHaveArrived() {
+    if (this.state === 'loading' || this.looking) this.lookAgain = true;
+    else if (this.state === 'waiting' || this.state === 'no-more') this.nextPage();
   }
 
   // ---------- the queue ----------
 
   async nextPage({ after, pending } = {}) {
+    this.looking = true;
+    try {
+      for (;;) {
+        const found = await this.takeNext({ after, pending });
+        if (found !== 'none' && found !== 'waiting') return;
+        if (this.lookAgain) { this.lookAgain = false; pending = null; continue; }
+        if (found === 'none') this.noMorePages(); else this.waiting();
+        return;
+      }
+    } finally {
+      this.looking = false;
+    }
+  }
+
+  // Asks for pages and opens the first one not handed in. 'opened', 'failed'
+  // (a message is shown), 'none' (nothing held) or 'waiting' (only pages
+  // handed in, being checked).
+  async takeNext({ after, pending }) {
     let held;
     try {
       held = await (pending || api.next(this.project));
     } catch (e) {
-      if (e.status === 401) { this.app.signedOut(); return; }
+      if (e.status === 401) { this.app.signedOut(); return 'failed'; }
       this.events?.close();
       this.message(e.status === 404 ? `There is no project “${this.project}”.` : `No page to label: ${e.message}`, { back: true });
-      return;
+      return 'failed';
     }
     const pages = (held.pages || []).filter((p) => !this.submitted.has(p) && p !== after);
     for (const id of pages) {
-      if (await this.open(id)) return;
+      if (await this.open(id)) return 'opened';
     }
-    if ((held.pages || []).length === 0 && held.no_more_pages) { this.noMorePages(); return; }
-    if ((held.pages || []).length === 0) { this.noMorePages(); return; }
-    this.waiting();
+    return (held.pages || []).length === 0 ? 'none' : 'waiting';
   }
 
   async open(id) {
@@ -110,6 +134,7 @@ export class LabelingScreen {
     this.close();
     this.store = new PageStore(this.project, id, got.text, got.etag);
     this.state = 'page';
+    this.lookAgain = false;
     this.layout();
     return true;
   }
