@@ -206,6 +206,12 @@ public protocol FileSystem: AnyObject, Sendable {
     func makeFolders(_ path: String) throws(FileSystemError)
     /// Makes every write so far durable (syncfs).
     func syncFileSystem()
+    /// Makes the bytes of these files and the entries of these folders
+    /// durable, one fsync each, never through a link: what a step needs
+    /// before it goes on, without flushing the rest of the device as
+    /// `syncFileSystem` does. Where every write is synced as it is made (no
+    /// working syncfs), there is nothing left to do.
+    func sync(_ paths: [String]) throws(FileSystemError)
     /// Whether a hard link's two names show one inode (false on sshfs, or
     /// where links are copies): then the daemon tells its own copies by their bytes.
     var linksShowIdentity: Bool { get }

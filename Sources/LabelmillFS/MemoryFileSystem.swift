@@ -17,7 +17,7 @@ import Glibc
 ///
 /// Every mutating call is made of steps, one per system call it stands for
 /// (create a file with its bytes, rename, link, unlink, mkdir, rmdir, chmod,
-/// append, fsync, syncfs): `writeAtomically` is a temp file, its fsync when
+/// append, fsync, syncfs; `sync(_:)` is one fsync per path): `writeAtomically` is a temp file, its fsync when
 /// durable, a rename and the folder's fsync; `removeTree` one unlink per
 /// entry. `crash(after: n)` lets steps 1...n (counted from the making of this
 /// file system; `steps` says how many so far) happen; every step after that
@@ -33,7 +33,7 @@ import Glibc
 /// happened is kept, in order (the journal commits them in order; crashing
 /// after every `n` covers each prefix); but a file's bytes are only those last
 /// made durable, by an fsync of that file (`writeAtomically` with `durable`,
-/// `replaceIfUnchanged`) or a `syncFileSystem` since. A file created and never
+/// `replaceIfUnchanged`, `sync(_:)`) or a `syncFileSystem` since. A file created and never
 /// synced is empty, an unsynced append is lost whole, an unsynced rewrite
 /// through rename leaves an empty file. Stricter than ext4 usually is (its
 /// `auto_da_alloc` flushes a file renamed over another), so a design that
@@ -592,6 +592,27 @@ public final class MemoryFileSystem: FileSystem, @unchecked Sendable {  // every
 
     public func makeFolders(_ path: String) throws(FileSystemError) {
         try locked { () throws(FileSystemError) in _ = try folder(try components(Array(path.utf8))[...], create: true) }
+    }
+
+    /// One `sync` step per path (an fsync each): a file's bytes become what a
+    /// power loss keeps; a folder's entries are kept anyway (see the crash mode).
+    public func sync(_ paths: [String]) throws(FileSystemError) {
+        try locked { () throws(FileSystemError) in
+            for path in paths {
+                let parts = try components(Array(path.utf8))
+                let id: UInt64
+                if let last = parts.last {
+                    let folder = try folder(parts.dropLast())
+                    guard let found = nodes[folder]!.entries[last] else { throw FileSystemError.opening(shown(parts[...]), errno: ENOENT) }
+                    guard nodes[found]!.kind != .symlink else { throw FileSystemError.opening(shown(parts[...]), errno: ELOOP) }
+                    id = found
+                } else {
+                    id = Self.rootInode
+                }
+                try step("sync", shown(parts[...]))
+                if nodes[id]!.kind == .regular { nodes[id]!.durable = nodes[id]!.content }
+            }
+        }
     }
 
     public func syncFileSystem() {

@@ -597,6 +597,25 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     /// Makes this folder's entries (renames, new files) durable.
     public func sync() { fsync(fd) }
 
+    /// One fsync per file or folder named, each opened without following a
+    /// link (and only opened where every write was synced as it was made).
+    public func sync(_ paths: [String]) throws(FileSystemError) {
+        for path in paths {
+            let parts = try components(Array(path.utf8))
+            let folder = try walk(parts.dropLast(), create: false)
+            let (fd, shown): (Int32, String)
+            if let name = parts.last {
+                fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+                shown = folder.shown(name)
+            } else {
+                (fd, shown) = (dup(folder.fd), folder.path)
+            }
+            guard fd >= 0 else { throw FileSystemError.opening(shown) }
+            defer { close(fd) }
+            if !syncsEachWrite && fsync(fd) != 0 && !FileSystemAbilities.isUnsupported(errno) { throw FileSystemError("sync", shown) }
+        }
+    }
+
     /// Flushes every file of the file system holding this folder. Without a
     /// working syncfs every write was synced as it was made: nothing is left.
     public func syncFileSystem() {

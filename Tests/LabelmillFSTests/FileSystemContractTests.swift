@@ -207,6 +207,20 @@ struct FileSystemContractTests {
         #expect(fs.names("Watch/none").isEmpty)
     }
 
+    @Test("Syncing named files and folders: never through a link; a missing one is ENOENT", arguments: FileSystemKind.allCases)
+    func syncNamed(_ kind: FileSystemKind) throws {
+        let s = try FileSystemSubject(kind)
+        let fs = s.fs
+        try fs.makeFolders("a/b")
+        try fs.writeNew("a/b/file", [1])
+        try fs.sync(["a/b/file", "a/b", "a", ""])
+        try s.symlink("a/link", to: "b/file")
+        #expect(errnoOf { try fs.sync(["a/link"]) } == ELOOP)
+        #expect(errnoOf { try fs.sync(["a/link/file"]) } == ELOOP)
+        #expect(errnoOf { try fs.sync(["a/none"]) } == ENOENT)
+        #expect(try s.text("a/b/file") == "\u{1}")
+    }
+
     @Test("A symlink is there, never followed", arguments: FileSystemKind.allCases)
     func symlinks(_ kind: FileSystemKind) throws {
         let s = try FileSystemSubject(kind)
@@ -328,5 +342,23 @@ struct MemoryFileSystemTests {
         let process = fs.afterCrash(.process)
         #expect(try process.read("log").bytes == Array("line 1\nline 2\n".utf8))
         #expect(try process.read("unsynced").bytes == Array("u".utf8))
+    }
+
+    @Test("A power loss keeps the bytes of files synced by name, one step each, and no others")
+    func powerLossAfterNamedSync() throws {
+        let fs = MemoryFileSystem(path: "/m", clock: { 1_800_000_000 })
+        try fs.makeFolders("kept")
+        try fs.writeNew("kept/image", Array("i".utf8))
+        try fs.link("kept/image", to: "page-image")
+        try fs.append("journal", "page 1\n")
+        try fs.writeNew("other", Array("o".utf8))
+        let before = fs.steps
+        try fs.sync(["kept/image", "kept", "journal"])
+        #expect(fs.steps == before + 3)
+        try fs.append("journal", "page 2\n")
+        let power = fs.afterCrash(.power)
+        #expect(try power.read("page-image").bytes == Array("i".utf8))
+        #expect(try power.read("journal").bytes == Array("page 1\n".utf8))
+        #expect(try power.read("other").bytes.isEmpty)
     }
 }
