@@ -12,10 +12,10 @@ extension Engine {
     /// `flush_seconds` of quiet, the last partial page too. A batch is made in
     /// three steps, each safe to interrupt: the images are kept and the pages
     /// journaled (one write); the page folders are placed in the queue; after
-    /// one flush of the file system, the inbox originals are removed.
+    /// what they are restored from is made durable, the inbox originals are removed.
     func buildPages(_ project: ProjectState, flushAll: Bool) throws(FileSystemError) {
         // Batches bound the memory a big inbox needs (journal text, events);
-        // each costs one syncfs, so they are large.
+        // a large one costs one syncfs, so they are large.
         let before = project.tally
         while try buildBatch(project, flushAll: flushAll, maxPages: 2000) {
             flushEvents()
@@ -74,9 +74,9 @@ extension Engine {
             holdingEvents = false
             flushEvents()
         }
-        // One flush for the whole batch: from here on the pages can always be
-        // restored, so the inbox originals may move into them.
-        root.syncFileSystem()
+        // What the batch leans on made durable: from here on the pages can
+        // always be restored, so the inbox originals may move into them.
+        try makeDurable(built, journal: journal)
         project.nextNumber = number
         project.removeFirstPending(built.count)
         var originals = built.makeIterator()
@@ -106,6 +106,25 @@ extension Engine {
         project.tally.images += built.count
         project.tally.pages += made.count
         return sizes.count == maxPages
+    }
+
+    /// Above this many images a batch is flushed with one syncfs; below, each
+    /// file it leans on is synced alone.
+    static let syncEachFileUpTo = 64
+
+    /// Makes durable what a batch's pages are restored from: the kept images
+    /// (the inbox originals' own inodes), their folder, the journal and the
+    /// event lines planned, with their folder, and what recovery needs
+    /// besides: project.json (without it the project is skipped) and
+    /// events.jsonl so far. A few images (a file dropped now and then) get
+    /// one fsync each, so a busy disk's other writes are not waited for (a
+    /// syncfs flushes the whole device); a big batch gets one syncfs.
+    func makeDurable(_ images: [AcceptedImage], journal: PageJournal) throws(FileSystemError) {
+        guard images.count <= Self.syncEachFileUpTo else { return root.syncFileSystem() }
+        let kept = Set(images.map(\.sha256)).sorted().map(journal.image)
+        let intents = EventIntents(workspace: workspace, project: journal.project, root: root).file
+        let besides = [workspace.settingsFile(journal.project), workspace.events(journal.project)].filter { root.status($0)?.kind == .regular }
+        try root.sync(kept + [journal.imagesFolder, journal.file, intents, journal.folder] + besides)
     }
 
     /// Writes a page folder at `place` from the manifest and its images: the

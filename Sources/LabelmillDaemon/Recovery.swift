@@ -13,7 +13,8 @@ import LabelmillFS
 /// The order of writes they rely on, elsewhere: an image is kept (hard link
 /// by hash) before the journal names its page; the event lines of a step are
 /// in events.pending before the step changes anything; the journal names a
-/// page, and one syncfs flushes it, before the inbox original is removed; an
+/// page, and it is made durable (an fsync of each file the page is restored
+/// from, or one syncfs for a big batch), before the inbox original is removed; an
 /// accepted page is built apart in staging and placed with one rename (and
 /// `accept` takes an outbox page already there, done, as placed by a run that
 /// stopped before recording it).
