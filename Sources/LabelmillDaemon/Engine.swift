@@ -36,6 +36,12 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     public var rescanSeconds: Double = 60
     /// When the next rescan starts (at once after an overflow).
     var rescanDue = -Double.infinity
+    /// The next rescan runs flat out: the first, and one after lost events.
+    var rescanUrgent = true
+    /// The share of the wall time the periodic rescan may take, on `workClock`.
+    public var rescanBudget = 0.005
+    /// CPU seconds of the work done so far, to keep the rescan to its budget.
+    public var workClock: () -> Double = Engine.threadCPUTime
     var projects: [String: ProjectState] = [:]
     /// Files found directly in Inbox/, already reported.
     var strayFiles = Set<String>()
@@ -412,6 +418,8 @@ final class ProjectState {
     var recheck: [String: Double] = [:]
     /// The rescan of this project under way, a slice of pages at a time.
     var rescan: Rescan?
+    /// The queue folder's status when it was last listed (before the listing).
+    var queueListed: FileStatus?
 
     init(name: String) { self.name = name }
 }

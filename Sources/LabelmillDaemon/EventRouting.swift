@@ -1,5 +1,8 @@
 import LabelmillCore
 import LabelmillFS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The page ids waiting in a project's queue, in the order `fill` hands them
 /// out (the queue folder's sorted names), kept in memory so that handing out
@@ -8,6 +11,14 @@ struct QueueOrder {
     private(set) var ids: [String]
 
     init(_ ids: some Sequence<String>) { self.ids = Array(Set(ids.filter { PageID.number($0) != nil })).sorted() }
+
+    /// Page ids already sorted and unique (a folder's names, as `names` gives them).
+    init(sorted ids: [String]) { self.ids = ids.filter { PageID.number($0) != nil } }
+
+    func contains(_ id: String) -> Bool {
+        let i = position(id)
+        return i < ids.count && ids[i] == id
+    }
 
     /// Where `id` is or would go.
     private func position(_ id: String) -> Int {
@@ -33,11 +44,33 @@ struct QueueOrder {
 }
 
 /// A full look at one project's pages, done a slice at a time between events:
-/// the listing taken when it started, and how far it has got.
+/// the listing taken when it started, and how far it has got. The queue's ids
+/// come first, then the pages found only in labelers' folders.
 struct Rescan {
-    var ids: [String]
-    var listed: [String: [(folder: String, place: Workspace.Place)]]
+    /// The queue's page ids when the rescan started.
+    var queued: QueueOrder
+    /// Page folders in labelers' folders, by page id (a page held twice is in two).
+    var held: [String: [String]]
+    /// The ids of `held` not in the queue too, sorted.
+    var heldOnly: [String]
     var next = 0
+    /// Keeps to `Engine.rescanBudget` of the wall time (the periodic rescan);
+    /// false after events were lost, when slice follows slice.
+    var budgeted: Bool
+    /// When the next slice may run, on the daemon's clock.
+    var due = -Double.infinity
+
+    init(queued: QueueOrder, held: [String: [String]], budgeted: Bool) {
+        (self.queued, self.held, self.budgeted) = (queued, held, budgeted)
+        heldOnly = held.keys.filter { !queued.contains($0) }.sorted()
+    }
+
+    var count: Int { queued.ids.count + heldOnly.count }
+
+    func id(at i: Int) -> String { i < queued.ids.count ? queued.ids[i] : heldOnly[i - queued.ids.count] }
+
+    /// Whether the listing found the page anywhere in Watch.
+    func isListed(_ id: String) -> Bool { held[id] != nil || queued.contains(id) }
 }
 
 /// Where in the workspace an event happened, for routing.
@@ -66,6 +99,14 @@ enum EventPlace: Equatable {
 extension Engine {
     /// Pages looked at per slice of a rescan: a few milliseconds of work.
     static let rescanSlice = 500
+
+    /// The CPU time of the calling thread, in seconds: the work clock that
+    /// keeps the periodic rescan to its budget.
+    public static func threadCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 
     func place(of event: WatchEvent) -> EventPlace {
         if event.folder == workspace.inboxRoot { return .inboxRoot }
@@ -107,7 +148,7 @@ extension Engine {
     /// page or labeler it concerns, and only that is looked at. Events lost
     /// (an overflow) start a rescan.
     public func react(_ batch: WatchBatch) {
-        if batch.rescanAll { rescanDue = now() }
+        if batch.rescanAll { rescanNow() }
         var refresh = false
         var work: [String: ProjectWork] = [:]
         for event in batch.events {
@@ -141,7 +182,7 @@ extension Engine {
             case .belowLabeler(let p):
                 work[p, default: ProjectWork()].misplaced = true
             case .projectWatch:
-                rescanDue = now()
+                rescanNow()
             case .elsewhere:
                 continue
             }
@@ -247,7 +288,8 @@ extension Engine {
     /// to flush, leases, pages to look at again, and a slice of the rescan.
     public func tick() {
         let t = now()
-        if t >= rescanDue && !projects.values.contains(where: { $0.rescan != nil }) { startRescan() }
+        // A rescan after lost events starts at once, over one under way (which may have passed what was lost).
+        if t >= rescanDue && (rescanUrgent || !projects.values.contains(where: { $0.rescan != nil })) { startRescan() }
         for name in projects.keys.sorted() {
             guard let project = projects[name], project.settings != nil else { continue }
             runGuarded(project) { () throws(FileSystemError) in
@@ -268,10 +310,7 @@ extension Engine {
                     if locate(id, in: project).isEmpty { try recheckVanished(id, in: project) } else { try reviewOne(id, seenAt: [], in: project) }
                     serve = true
                 }
-                if project.rescan != nil {
-                    try rescanSlice(project)
-                    serve = true
-                }
+                if let scan = project.rescan, t >= scan.due, try rescanSlice(project) { serve = true }
                 if serve { try serveLabelers(project) }
             }
         }
@@ -291,53 +330,110 @@ extension Engine {
     /// The earliest time something is due; nil when nothing is scheduled
     /// (the daemon then sleeps until an event or the next rescan).
     public var nextDeadline: Double {
-        var due = rescanDue
+        // The next periodic rescan waits for the one under way to finish.
+        var due = rescanUrgent || !projects.values.contains(where: { $0.rescan != nil }) ? rescanDue : .infinity
         for project in projects.values where project.settings != nil {
-            if project.rescan != nil { return now() }
-            due = min(due, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity)
+            due = min(due, project.rescan?.due ?? .infinity, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity)
         }
         return due
     }
 
-    /// Starts a full rescan: every project's settings, inbox and misplaced
-    /// copies now, then its pages a slice at a time (`rescanSlice`), so an
-    /// event arriving meanwhile waits milliseconds, not the whole rescan.
+    /// Asks for a full rescan now, flat out (events were lost).
+    func rescanNow() {
+        rescanDue = now()
+        rescanUrgent = true
+    }
+
+    /// Starts a full rescan: every project's settings, inbox, labelers and
+    /// misplaced copies now, then its pages a slice at a time (`rescanSlice`),
+    /// so an event arriving meanwhile waits milliseconds, not the whole
+    /// rescan. The periodic one keeps to `rescanBudget` of the wall time on
+    /// the work clock; one after lost events (and the first) runs slice after slice.
     func startRescan() {
+        let budgeted = !rescanUrgent
+        rescanUrgent = false
         rescanDue = now() + rescanSeconds
         refreshProjects()
         for name in projects.keys.sorted() {
             guard let project = projects[name], project.settings != nil else { continue }
             runGuarded(project) { () throws(FileSystemError) in
+                let work = workClock()
                 try ingest(project, once: false)
                 try buildPages(project, flushAll: false)
                 try refusePagedDuplicates(project)
                 try lookForMisplacedPages(project)
-                let listed = livePageFolders(project)
-                project.queueOrder = QueueOrder(listed.compactMap { id, places in places.contains { $0.place == .queue } ? id : nil })
-                project.rescan = Rescan(ids: listed.keys.sorted(), listed: listed)
+                try serveLabelers(project)
+                var held: [String: [String]] = [:]
+                // A labeler folder that is a symlink is no labeler folder: never followed.
+                for name in root.folderNames(workspace.labelers(project.name)) where PageID.number(name) == nil {
+                    let dir = workspace.labeler(project.name, name)
+                    for id in root.folderNames(dir) where PageID.number(id) != nil { held[id, default: []].append(Path.join(dir, id)) }
+                }
+                var scan = Rescan(queued: queueListing(project), held: held, budgeted: budgeted)
+                if budgeted { scan.due = now() + (workClock() - work) / rescanBudget }
+                project.rescan = scan
             }
         }
         flushEvents()
     }
 
+    /// The queue's page ids for a rescan. The queue folder is listed only
+    /// when its times changed since the last listing (an entry came, went or
+    /// was renamed, as `PollWatcher` tells); otherwise the order kept in
+    /// memory is the listing, since every change to it changed those times.
+    /// Times as coarse as a second, and that recent, are not trusted.
+    func queueListing(_ project: ProjectState) -> QueueOrder {
+        let folder = workspace.queue(project.name)
+        let status = root.status(folder)
+        if let order = project.queueOrder, let status, let listed = project.queueListed, Self.sameTimes(status, listed), timesTell(status) {
+            return order
+        }
+        let order = QueueOrder(sorted: root.names(folder))
+        project.queueOrder = order
+        project.queueListed = status
+        return order
+    }
+
+    /// Whether a folder's own times say nothing came, went or was renamed in it.
+    static func sameTimes(_ a: FileStatus, _ b: FileStatus) -> Bool {
+        a.mtime == b.mtime && a.ctime == b.ctime && a.inode == b.inode && a.device == b.device
+    }
+
+    /// Whether a change now would show in these times: they are finer than a
+    /// second, or over two seconds old (sshfs gives whole seconds, FAT even ones).
+    func timesTell(_ status: FileStatus) -> Bool {
+        status.mtime % 1_000_000_000 != 0 || status.ctime % 1_000_000_000 != 0
+            || fileClock() - Double(max(status.mtime, status.ctime)) / 1e9 > 2.1
+    }
+
     /// Looks at the next slice of pages of the rescan under way; at its end,
-    /// restores the pages the listing did not find anywhere.
-    func rescanSlice(_ project: ProjectState) throws(FileSystemError) {
-        guard var scan = project.rescan else { return }
-        let end = min(scan.ids.count, scan.next + Self.rescanSlice)
-        for id in scan.ids[scan.next..<end] {
-            let listed = scan.listed[id] ?? []
+    /// restores the pages the listing did not find anywhere. True when a page
+    /// needed a look (its page.json not as the daemon last saw it).
+    @discardableResult
+    func rescanSlice(_ project: ProjectState) throws(FileSystemError) -> Bool {
+        guard var scan = project.rescan else { return false }
+        let work = workClock()
+        let end = min(scan.count, scan.next + Self.rescanSlice)
+        let queue = workspace.queue(project.name)
+        var looked = false
+        for i in scan.next..<end {
+            let id = scan.id(at: i)
+            let held = scan.held[id] ?? []
+            let folders = i < scan.queued.ids.count ? [Path.join(queue, id)] + held : held
             // The usual case: one copy, its page.json as the daemon last saw it.
-            if listed.count == 1, let seen = project.handled[listed[0].folder],
-               let status = root.status(Path.join(listed[0].folder, "page.json")), seen.sameVersion(as: status) { continue }
-            try reviewOne(id, seenAt: Set(listed.filter { $0.place != .queue }.map(\.folder)), in: project)
+            if folders.count == 1, let seen = project.handled[folders[0]],
+               let status = root.status(Path.join(folders[0], "page.json")), seen.sameVersion(as: status) { continue }
+            try reviewOne(id, seenAt: Set(held), in: project)
+            looked = true
         }
         scan.next = end
+        if scan.budgeted { scan.due = now() + (workClock() - work) / rescanBudget }
         project.rescan = scan
-        guard end == scan.ids.count else { return }
+        guard end == scan.count else { return looked }
         project.rescan = nil
-        let missing = project.copies.compactMap { id, copy in copy.status != .done && scan.listed[id] == nil ? id : nil }
+        let missing = project.copies.compactMap { id, copy in copy.status != .done && !scan.isListed(id) ? id : nil }
         let gone = missing.filter { locate($0, in: project).isEmpty }
         if !gone.isEmpty { try restoreMissingPages(project, only: gone.sorted()) }
+        return looked || !gone.isEmpty
     }
 }

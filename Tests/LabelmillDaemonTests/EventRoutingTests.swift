@@ -103,6 +103,33 @@ struct EventRoutingTests {
         #expect(f.held("cat") == ["page-000002"])
     }
 
+    @Test("The periodic rescan keeps to its share of the work clock; one after lost events runs at once, slice after slice")
+    func rescanBudget() throws {
+        let f = try DaemonFixture(pages: 4)
+        f.engine.tick()  // the first rescan: flat out
+        #expect(f.engine.nextDeadline >= f.clock.now + f.engine.rescanSeconds - 1)
+        // Each look at the work clock finds 5 ms more spent: at 0.5%, the next slice waits a second.
+        var spent = 0.0
+        f.engine.workClock = {
+            spent += 0.005
+            return spent
+        }
+        f.clock.now += f.engine.rescanSeconds
+        f.engine.tick()
+        #expect(abs(f.engine.nextDeadline - (f.clock.now + 1)) < 0.01)
+        f.clock.now += 1
+        f.engine.tick()  // the one slice of four pages: the rescan is over
+        #expect(f.engine.nextDeadline >= f.clock.now + f.engine.rescanSeconds - 2)
+        // Lost events: a rescan now, over the budget.
+        f.clock.now += f.engine.rescanSeconds
+        f.engine.tick()
+        #expect(f.engine.nextDeadline > f.clock.now)
+        f.engine.react(WatchBatch(rescanAll: true))
+        #expect(f.engine.nextDeadline <= f.clock.now)
+        f.engine.tick()  // starts over, flat out: four pages are one slice
+        #expect(f.engine.nextDeadline >= f.clock.now + f.engine.rescanSeconds - 1)
+    }
+
     @Test("An idle daemon has nothing due before the next rescan")
     func idleSleeps() throws {
         let f = try DaemonFixture(pages: 1)
