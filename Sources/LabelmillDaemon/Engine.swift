@@ -420,6 +420,8 @@ final class ProjectState {
     var rescan: Rescan?
     /// The queue folder's status when it was last listed (before the listing).
     var queueListed: FileStatus?
+    /// The labelers served last, whether one had room, and what that was served from.
+    var staffed: (names: [String], room: Bool, view: StaffingView)?
 
     init(name: String) { self.name = name }
 }

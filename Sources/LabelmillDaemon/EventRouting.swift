@@ -213,7 +213,7 @@ extension Engine {
                 }
                 if todo.misplaced { try lookForMisplacedPages(project) }
                 for id in todo.pages.keys.sorted() { try reviewOne(id, seenAt: todo.pages[id]!, in: project) }
-                try serveLabelers(project)
+                try serveLabelersIfChanged(project)
             }
         }
         flushEvents()
@@ -311,7 +311,7 @@ extension Engine {
                     serve = true
                 }
                 if let scan = project.rescan, t >= scan.due, try rescanSlice(project) { serve = true }
-                if serve { try serveLabelers(project) }
+                if serve { try serveLabelersIfChanged(project) }
             }
         }
         flushEvents()

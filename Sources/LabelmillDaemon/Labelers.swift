@@ -7,6 +7,7 @@ extension Engine {
     /// or not: a SIGNED-OUT.txt can come back with a sync while pages are held.
     func serveLabelers(_ project: ProjectState) throws(FileSystemError) {
         guard let settings = project.settings else { return }
+        project.staffed = nil
         try LabelerAccess.secure(project: project.name, in: workspace, root: root)
         try noteFoldersThatAreNotLabelers(project)
         let queue = workQueue(project)
@@ -19,12 +20,15 @@ extension Engine {
         // When the daemon must look at leases again, whatever else happens.
         var leaseDue = seats.filter { $0.held > 0 }.compactMap { $0.lease.expiry(minutes: settings.leaseMinutes) }.min() ?? .infinity
         defer { project.leaseDue = leaseDue }
+        // Whether a labeler is left with room (the queue ran out): then new pages in the queue are reason to serve again.
+        var room = false
         for action in Staffing.actions(for: seats, pagesPerLabeler: settings.pagesPerLabeler, leaseMinutes: settings.leaseMinutes, now: t) {
             switch action {
             case .expireLease(let name):
                 try timeOut(name, settings: settings, in: project)
             case .fill(let name, let count):
                 let moved = try queue.fill(name, upTo: count, waiting: project.queueOrder?.ids)
+                if (seats.first { $0.name == name }?.held ?? 0) + moved.count < count { room = true }
                 if !moved.isEmpty { leaseDue = min(leaseDue, t + settings.leaseMinutes * 60) }
                 for id in moved {
                     project.queueOrder?.remove(id)
@@ -34,6 +38,37 @@ extension Engine {
                 }
             }
         }
+        let names = seats.map(\.name)
+        project.staffed = staffingView(project, labelers: names, room: room).map { (names: names, room: room, view: $0) }
+    }
+
+    /// `serveLabelers` when something it depends on changed or a lease is
+    /// due; otherwise nothing, for a few lstat calls (it lists every labeler's
+    /// folder and looks at each held page).
+    func serveLabelersIfChanged(_ project: ProjectState) throws(FileSystemError) {
+        if now() < project.leaseDue, let last = project.staffed,
+           staffingView(project, labelers: last.names, room: last.room) == last.view { return }
+        try serveLabelers(project)
+    }
+
+    /// What serving the labelers depends on, as lstat shows it: the times of
+    /// labelers/ and of each labeler's folder (a page, SIGNED-OUT.txt or a
+    /// labeler folder that came or went changes them), project.json, and,
+    /// while a labeler has room, how many pages are queued. Nil when a time
+    /// is too coarse to tell (see `timesTell`) or the queue is not known.
+    func staffingView(_ project: ProjectState, labelers names: [String], room: Bool) -> StaffingView? {
+        let labelers = workspace.labelers(project.name)
+        var folders: [FileVersion] = []
+        for folder in [labelers] + names.map({ Path.join(labelers, $0) }) {
+            guard let status = root.status(folder), timesTell(status) else { return nil }
+            folders.append(FileVersion(status))
+        }
+        var queued: Int?
+        if room {
+            guard let order = project.queueOrder else { return nil }
+            queued = order.ids.count
+        }
+        return StaffingView(folders: folders, settings: project.settingsStatus.map(FileVersion.init), queued: queued)
     }
 
     /// A folder in labelers/ whose name is not a labeler name (`a b`, `.x`, 65
@@ -118,4 +153,11 @@ extension Engine {
             project.copies[id] = copy
         }
     }
+}
+
+/// What `serveLabelers` last served from (`Engine.staffingView`).
+struct StaffingView: Equatable {
+    var folders: [FileVersion]
+    var settings: FileVersion?
+    var queued: Int?
 }
