@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Latency benchmark of `labelmill watch` (inotify) with a large queue.
 
-    python3 Benchmarks/latency_bench.py [--pages 100000] [--samples 100] [--bin PATH]
+    python3 Benchmarks/latency_bench.py [--pages 100000] [--samples 100] [--bin PATH [--bin PATH2 ...]]
     python3 Benchmarks/latency_bench.py --images 1000000 --rss
+
+With several --bin, each binary runs the whole benchmark in turn on a fresh
+copy of the same cached root (built by the first), so "before" and "after"
+are measured in one run; a summary table follows.
 
 The queue is built once with `labelmill watch --once` on tiny PNGs (page size
 1) and cached under --cache; each run copies the cached root, starts
@@ -22,7 +26,10 @@ and over --trickle seconds of one drop and one submission each second.
 --rss: ingest --images PNGs (page size 4) with `watch --once`, reporting its
 time and peak RSS, then start `watch` on the result and report the start-up
 time (from exec until an image dropped right at the start is in a page) and
-the daemon's peak RSS (/proc/PID/status VmHWM) after the trickle.
+the daemon's peak RSS (/proc/PID/status VmHWM) after the trickle. With
+--synthetic the root is written directly by synthetic_root.py instead (the
+same layout, minutes instead of hours at 1,000,000 images); with --source DIR
+a copy of a root synthetic_root.py wrote earlier, for several binaries.
 """
 import argparse
 import json
@@ -53,12 +60,12 @@ def png(seed):
             + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
-def binary_path(args):
+def binary_paths(args):
     if args.bin:
         return args.bin
     out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO,
                          capture_output=True, text=True, check=True).stdout.strip()
-    return out + "/labelmill"
+    return [out + "/labelmill"]
 
 
 def build_root(binary, root, images, page_size, held):
@@ -183,14 +190,22 @@ class Bench:
         return None if took is None else time.perf_counter() - start
 
 
+def percentiles(values):
+    ok = sorted(v for v in values if v is not None)
+    if not ok:
+        return None
+    p = lambda q: ok[min(len(ok) - 1, int(q * len(ok)))] * 1000
+    return p(0.5), p(0.99), ok[-1] * 1000
+
+
 def summary(name, values):
     ok = [v for v in values if v is not None]
     missed = len(values) - len(ok)
-    if not ok:
+    found = percentiles(values)
+    if not found:
         return f"{name}: no sample arrived"
-    ok.sort()
-    p = lambda q: ok[min(len(ok) - 1, int(q * len(ok)))] * 1000
-    return (f"{name}: p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, max {ok[-1] * 1000:.1f} ms "
+    p50, p99, top = found
+    return (f"{name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {top:.1f} ms "
             f"({len(ok)} samples{f', {missed} timed out' if missed else ''})")
 
 
@@ -198,8 +213,9 @@ def start_daemon(binary, root, log):
     return subprocess.Popen([binary, "watch", "--root", str(root)], stdout=subprocess.DEVNULL, stderr=log)
 
 
-def latency(args, binary):
-    cache = cached_root(args, binary, args.pages, 1)
+def latency(args, binary, cache):
+    """One binary's run; returns its figures for the summary table."""
+    figures = {}
     scratch = Path(tempfile.mkdtemp(prefix="labelmill-latency-", dir=args.scratch))
     root = scratch / "root"
     try:
@@ -213,6 +229,7 @@ def latency(args, binary):
             bench = Bench(root, args.pages)
             (bench.labeler).mkdir(parents=True)
             first = bench.drop(timeout=600)
+            figures["start-up"] = f"{time.perf_counter() - start:.1f} s"
             print(f"start-up with {args.pages} pages queued: first drop paged {time.perf_counter() - start:.1f} s after exec", flush=True)
             wait_quiet(daemon.pid)
             print(f"labeler holds {len(bench.held())} pages; daemon RSS {peak_rss_kb(daemon.pid) / 1024:.0f} MB", flush=True)
@@ -224,11 +241,16 @@ def latency(args, binary):
                 time.sleep(0.05)
             print(summary("drop -> page", drops), flush=True)
             print(summary("submit -> outbox", submits), flush=True)
+            for name, values in [("drop -> page p50 / p99", drops), ("submit -> outbox p50 / p99", submits)]:
+                found = percentiles(values)
+                missed = sum(v is None for v in values)
+                figures[name] = (f"{found[0]:.1f} / {found[1]:.1f} ms" if found else "none arrived") + (f" ({missed} timed out)" if missed else "")
             wait_quiet(daemon.pid)
             before, t0 = cpu_seconds(daemon.pid), time.perf_counter()
             time.sleep(args.idle)
             idle = (cpu_seconds(daemon.pid) - before) / (time.perf_counter() - t0)
             print(f"idle CPU over {args.idle:.0f} s: {idle * 100:.2f}% of a core", flush=True)
+            figures[f"CPU idle {args.idle:.0f} s"] = f"{idle * 100:.2f}%"
             before, t0 = cpu_seconds(daemon.pid), time.perf_counter()
             late, n = [], 0
             while time.perf_counter() - t0 < args.trickle:
@@ -242,7 +264,10 @@ def latency(args, binary):
             trickle = (cpu_seconds(daemon.pid) - before) / (time.perf_counter() - t0)
             print(f"trickle CPU over {args.trickle:.0f} s ({n} drops + {n} submissions, one each a second): "
                   f"{trickle * 100:.2f}% of a core", flush=True)
+            arrived = sum(v is not None for v in late)
+            figures[f"CPU trickle {args.trickle:.0f} s"] = f"{trickle * 100:.2f}% ({arrived} of {len(late)} arrived)"
             print(f"daemon peak RSS {peak_rss_kb(daemon.pid) / 1024:.0f} MB", flush=True)
+            figures["peak RSS"] = f"{peak_rss_kb(daemon.pid) / 1024:.0f} MB"
         finally:
             daemon.terminate()
             try:
@@ -255,15 +280,26 @@ def latency(args, binary):
             print(f"kept {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+    return figures
 
 
 def rss(args, binary):
     scratch = Path(tempfile.mkdtemp(prefix="labelmill-rss-", dir=args.scratch))
     root = scratch / "root"
     try:
-        print(f"writing {args.images} PNGs and paging them with watch --once (page size 4) ...", flush=True)
-        took, kb = build_root(binary, root, args.images, 4, args.held)
-        print(f"watch --once: {args.images} images in {took:.1f} s ({args.images / took:.0f} images/s), peak RSS {kb / 1024:.0f} MB", flush=True)
+        if args.source:
+            print(f"copying {args.source} (built by synthetic_root.py) ...", flush=True)
+            subprocess.run(["cp", "-a", args.source, str(root)], check=True)
+        elif args.synthetic:
+            import synthetic_root
+            print(f"writing a root of {args.images} images paged by 4 directly (synthetic_root.py) ...", flush=True)
+            start = time.perf_counter()
+            synthetic_root.build(root, args.images, 4)
+            print(f"  written in {time.perf_counter() - start:.0f} s", flush=True)
+        else:
+            print(f"writing {args.images} PNGs and paging them with watch --once (page size 4) ...", flush=True)
+            took, kb = build_root(binary, root, args.images, 4, args.held)
+            print(f"watch --once: {args.images} images in {took:.1f} s ({args.images / took:.0f} images/s), peak RSS {kb / 1024:.0f} MB", flush=True)
         log = open(scratch / "daemon.log", "w")
         bench = Bench(root, args.images)
         bench.next_page = (args.images + 3) // 4 + 1
@@ -297,19 +333,32 @@ def main():
     ap.add_argument("--held", type=int, default=20, help="pages the labeler holds (pages_per_labeler)")
     ap.add_argument("--idle", type=float, default=60, help="seconds of idle CPU measurement")
     ap.add_argument("--trickle", type=float, default=60, help="seconds of trickle CPU measurement")
-    ap.add_argument("--bin", default=None)
+    ap.add_argument("--bin", action="append", default=None, help="the labelmill binary; several: each in turn")
     ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "labelmill-latency-cache"),
                     help="where the built queue is kept between runs")
     ap.add_argument("--scratch", default=None, help="folder for the run's root (default: a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the run's root and daemon.log")
     ap.add_argument("--rss", action="store_true", help="peak RSS and start-up at --images images")
     ap.add_argument("--images", type=int, default=1000000)
+    ap.add_argument("--synthetic", action="store_true", help="with --rss: write the root directly (synthetic_root.py)")
+    ap.add_argument("--source", default=None, help="with --rss: a copy of this root (synthetic_root.py DIR --images N) instead")
     args = ap.parse_args()
-    binary = binary_path(args)
+    binaries = binary_paths(args)
     if args.rss:
-        rss(args, binary)
-    else:
-        latency(args, binary)
+        for binary in binaries:
+            rss(args, binary)
+        return
+    cache = cached_root(args, binaries[0], args.pages, 1)
+    results = []
+    for binary in binaries:
+        print(f"== {binary}", flush=True)
+        results.append(latency(args, binary, cache))
+    if len(binaries) > 1:
+        rows = list(results[0].keys())
+        print(f"\n| {args.pages:,} pages queued | " + " | ".join(binaries) + " |")
+        print("|---|" + "---:|" * len(binaries))
+        for row in rows:
+            print(f"| {row} | " + " | ".join(r.get(row, "") for r in results) + " |")
 
 
 if __name__ == "__main__":
