@@ -32,6 +32,24 @@ struct EventRoutingTests {
         #expect(f.held("ann") == ["page-000002"])
     }
 
+    @Test("A save landing while the page is checked is a version of its own: reviewed on its event, not taken as handled")
+    func saveDuringCheckIsReviewedOnItsEvent() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try f.label(folder, tag: "sqare", status: "submitted")
+        var saved = false
+        f.engine.afterCheck = { checked in
+            guard !saved else { return }
+            saved = true
+            try? f.label(checked, tag: "square", status: "submitted")
+        }
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
+        #expect(saved)
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)), "the checked version was not rewritten over the newer save")
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
+    }
+
     @Test("The same save seen by a pass waits the quiet period (the file was just written)")
     func submissionOnPassWaits() throws {
         let f = try Self.holding()
