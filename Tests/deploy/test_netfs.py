@@ -247,3 +247,22 @@ def test_kill_nine_on_the_mount_loses_nothing(mount):
         page = json.loads((folder / "page.json").read_text())
         assert {i["file"] for i in page["images"]} == {p.name for p in folder.glob("*.png")}, folder
     assert pages(server / "Outbox" / "p"), "some pages were accepted"
+
+
+def test_the_labeler_commands_work_on_the_mount(mount):
+    server, mnt = mount["server"], mount["mnt"]
+    lm(server, "project", "create", "p", "--task", "multi-class", "--tags", "Cat,Dog", "--page-size", "2")
+    for i in range(4):
+        drop(server, f"img{i}.png", png(i))
+    lm(mnt, "watch", "--once")
+    signed = lm(mnt, "next", "p", "--as", "bob")
+    (folder,) = [Path(line) for line in signed.stdout.split()]
+    assert folder.parent == mnt / "Watch" / "p" / "labelers" / "bob"
+    lm(mnt, "tag", folder, "--images", "1", "--tag", "Cat")
+    left = lm(mnt, "leave", "p", "--as", "bob")
+    assert "1 page returned to the queue" in left.stderr
+    queued = server / "Watch" / "p" / "queue" / folder.name
+    assert json.loads((queued / "page.json").read_text())["images"][0]["tags"] == ["Cat"], "labels kept"
+    assert [p.name for p in (server / "Watch" / "p" / "labelers" / "bob").iterdir()] == ["SIGNED-OUT.txt"]
+    (project,) = json.loads(lm(mnt, "status", "p", "--json").stdout)["projects"]
+    assert (project["queued"], project["inbox"], project["done"]) == (2, 0, 0), project
