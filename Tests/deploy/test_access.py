@@ -179,6 +179,49 @@ def test_labelers_label_their_own_pages_and_the_kernel_refuses_the_rest(site):
     assert tree_digest(bob_folder, owners=True) == bob_before
 
 
+def test_a_labeler_signs_out_and_the_daemon_returns_her_pages(site):
+    root = site["root"]
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    lm(root, "next", "p", "--as", ANN, user=ANN, check=True)
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    (page,) = held(root, ANN)
+    lm(root, "tag", page, "--images", "1", "--tag", "Dog", user=ANN, check=True)
+    # Nobody signs another out.
+    refused = lm(root, "leave", "p", "--as", ANN, user=BOB)
+    assert refused.returncode == 1 and f"you are Unix user {BOB}, so you cannot sign out as {ANN}" in refused.stderr
+    left = lm(root, "leave", "p", "--as", ANN, user=ANN)
+    assert left.returncode == 0 and "the daemon returns 1 page to the queue" in left.stderr, left.stderr
+    note = root / "Watch" / "p" / "labelers" / ANN / "SIGNED-OUT.txt"
+    assert note.read_text().startswith("Leaving:")
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert held(root, ANN) == [], "the daemon returned the page"
+    queued = root / "Watch" / "p" / "queue" / page.name
+    assert json.loads(queued.joinpath("page.json").read_text())["images"][0]["tags"] == ["Dog"], "labels kept"
+    assert note.read_text().startswith("Signed out with `labelmill leave`")
+    assert ANN not in run("getfacl", "-p", queued, check=True).stdout or run("ls", queued, user=ANN).returncode != 0
+    # Signed out, she gets no new pages; signing in again brings them back.
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert held(root, ANN) == []
+    lm(root, "next", "p", "--as", ANN, user=ANN, check=True)
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert len(held(root, ANN)) == 1
+    events = [json.loads(line) for line in (root / "Outbox" / "p" / "events.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "returned" and e.get("labeler") == ANN for e in events)
+
+
+def test_status_in_a_shared_root_counts_as_the_daemon_and_says_so_to_others(site):
+    root = site["root"]
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    status = lm(root, "status", "p", "--json", user=DAEMON)
+    assert status.returncode == 0, status.stderr
+    (project,) = json.loads(status.stdout)["projects"]
+    assert project["queued"] == 2 and project["inbox"] == 0, project
+    # An admin cannot list the daemon's queue: no zeros that are not true, but what to run.
+    refused = lm(root, "status", "p", user=ADMIN)
+    assert refused.returncode == 1 and "permission denied" in refused.stderr, refused.stdout + refused.stderr
+    assert f"sudo -u {DAEMON} labelmill status" in refused.stderr and refused.stdout == ""
+
+
 def test_only_admins_write_the_inbox(site):
     root = site["root"]
     extra = site["base"] / "source" / "img0.png"
