@@ -15,7 +15,8 @@ extension Engine {
         let seats = queue.labelers.map { labeler -> LabelerSeat in
             let held = queue.held(by: labeler.name)
             let current = held.isEmpty ? project.leases[labeler.name] ?? Lease(labeler: labeler.name) : lease(of: labeler.name, held: held, in: project)
-            return LabelerSeat(name: labeler.name, signedIn: labeler.signedIn, held: held.count, lease: current)
+            return LabelerSeat(name: labeler.name, signedIn: labeler.signedIn, held: held.count, lease: current,
+                               leaveRequested: !labeler.signedIn && !held.isEmpty && queue.leaveRequested(by: labeler.name))
         }
         // When the daemon must look at leases again, whatever else happens.
         var leaseDue = seats.filter { $0.held > 0 }.compactMap { $0.lease.expiry(minutes: settings.leaseMinutes) }.min() ?? .infinity
@@ -26,6 +27,8 @@ extension Engine {
             switch action {
             case .expireLease(let name):
                 try timeOut(name, settings: settings, in: project)
+            case .returnPages(let name):
+                try returnPages(of: name, in: project)
             case .fill(let name, let count):
                 let moved = try queue.fill(name, upTo: count, waiting: project.queueOrder?.ids)
                 if (seats.first { $0.name == name }?.held ?? 0) + moved.count < count { room = true }
@@ -126,6 +129,22 @@ extension Engine {
         if !stuck.isEmpty { try restoreMissingPages(project) }
         project.leases[name] = nil
         logger.info("labeler timed out", metadata: ["project": "\(project.name)", "labeler": "\(name)", "pages": "\(returned.count + stuck.count)"])
+    }
+
+    /// Carries out `labelmill leave` asked in a shared root: the pages go back
+    /// to the queue with their labels, as the command does in a root of one
+    /// user. A submitted page stays for review; one whose page.json is not
+    /// valid JSON stays too (its lease times it out).
+    func returnPages(of name: String, in project: ProjectState) throws(FileSystemError) {
+        let queue = workQueue(project)
+        let t = now()
+        let returned = try queue.release(name, reason: "Signed out with `labelmill leave`; your pages went back to the queue with their labels.")
+        for id in returned {
+            project.queueOrder?.insert(id)
+            emit(Event(time: t, kind: .returned, project: project.name, page: id, labeler: name))
+        }
+        project.leases[name] = nil
+        logger.info("labeler signed out", metadata: ["project": "\(project.name)", "labeler": "\(name)", "pages": "\(returned.count)"])
     }
 
     /// The labeler's lease, told of the latest change seen in each held page

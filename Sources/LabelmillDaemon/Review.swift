@@ -189,9 +189,15 @@ extension Engine {
     /// Reads one page.json and acts on its status.
     func review(_ id: String, at folder: String, place: Workspace.Place, in project: ProjectState) throws(FileSystemError) {
         let file = Path.join(folder, "page.json")
-        defer { project.handled[folder] = root.status(file) }
+        // Handled is the version this read saw, from the open file: a save that
+        // lands after the read is a version of its own, looked at on its event.
+        var seen: FileStatus?
+        defer { project.handled[folder] = seen ?? root.status(file) }
         let read: (bytes: [UInt8], status: FileStatus)
-        do { read = try root.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1) } catch {
+        do {
+            read = try root.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1)
+            seen = read.status
+        } catch {
             if error.isNotFound { return }
             guard let problem = Self.unreadable(error) else { throw error }
             // The labeler is told in the page folder, once per version of the file.

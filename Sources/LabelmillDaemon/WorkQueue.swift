@@ -43,6 +43,25 @@ public struct WorkQueue {
 
     public static let signedOutFile = "SIGNED-OUT.txt"
     public static let noMorePagesFile = "NO-MORE-PAGES.txt"
+    /// How SIGNED-OUT.txt begins when `labelmill leave` asked the daemon to
+    /// return the pages (in a shared root, where a labeler cannot write the
+    /// queue). Once they are returned the file says so in other words, so an
+    /// old copy that a sync brings back is no request.
+    public static let leaveRequestLine = "Leaving: `labelmill leave` asked the daemon to return these pages to the queue, labels kept."
+
+    /// Asks the daemon to return `name`'s pages: SIGNED-OUT.txt with the request,
+    /// so no new pages come meanwhile.
+    public func requestLeave(_ name: String) throws(FileSystemError) {
+        let text = "\(Self.leaveRequestLine)\nTo stay signed in, delete this file or run: labelmill next \(project) --as \(name)\n"
+        try rooted().writeAtomically(Path.join(workspace.labeler(project, name), Self.signedOutFile), Array(text.utf8), durable: false)
+    }
+
+    /// Whether `name`'s SIGNED-OUT.txt is a leave request not yet carried out.
+    public func leaveRequested(by name: String) -> Bool {
+        let file = Path.join(workspace.labeler(project, name), Self.signedOutFile)
+        guard let read = try? rooted().read(file, maxBytes: 4096) else { return false }
+        return read.bytes.starts(with: Self.leaveRequestLine.utf8)
+    }
 
     func rooted() throws(FileSystemError) -> any FileSystem {
         if let root { return root }

@@ -256,9 +256,13 @@ extension FileSystem {
     }
 
     /// Whether a file still holds exactly the version read earlier: same inode, same bytes.
+    /// Where inode numbers name paths rather than files (sshfs gives a renamed
+    /// file a new one, and shows a hard link's two names as two inodes), the
+    /// bytes alone tell.
     public func isUnchanged(_ path: String, since read: (bytes: [UInt8], status: FileStatus)) -> Bool {
-        guard let now = try? self.read(path, maxBytes: Int64(read.bytes.count)) else { return false }
-        return now.status.inode == read.status.inode && now.status.device == read.status.device && now.bytes == read.bytes
+        guard let now = try? self.read(path, maxBytes: Int64(read.bytes.count) + 1),
+              now.bytes == read.bytes, now.status.device == read.status.device else { return false }
+        return now.status.inode == read.status.inode || !linksShowIdentity
     }
 
     public func moveNoReplace(_ from: String, to: String) throws(FileSystemError) {

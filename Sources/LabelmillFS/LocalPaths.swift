@@ -62,6 +62,13 @@ public enum LocalPaths {
 
     /// Counts the entries whose raw name passes `test`, without decoding or
     /// sorting names: `status` on folders of 100,000 pages. 0 when it does not exist.
+    /// A folder that is there but that the caller may not list (EACCES).
+    public static func isClosedFolder(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 { close(fd); return false }
+        return errno == EACCES
+    }
+
     public static func countEntries(_ path: String, where test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0, let dir = fdopendir(fd) else { return 0 }

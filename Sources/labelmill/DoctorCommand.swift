@@ -122,13 +122,23 @@ struct RootCheckup {
     }
 
     func inotify() -> [String] {
-        guard let read = try? LocalPaths.read("/proc/sys/fs/inotify/max_user_watches"),
-              let limit = Int(String(decoding: read.bytes.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)) else { return [] }
+        guard let limit = Self.procNumber("/proc/sys/fs/inotify/max_user_watches") else { return [] }
         // The folders the daemon watches: Inbox's and Watch's, not the page folders in a queue.
         let inbox = countFolders(workspace.inboxRoot, upTo: limit + 1)
         let folders = inbox + countFolders(workspace.watchRoot, upTo: limit + 1 - inbox)
         guard folders > limit else { return [] }
         return ["the daemon watches more than \(limit) folders of the root (Inbox and Watch, queued pages aside) but fs.inotify.max_user_watches is \(limit), so it cannot watch them all: raise it (sysctl -w fs.inotify.max_user_watches=\(max(limit * 2, 524288)), and in /etc/sysctl.d/) or run `labelmill watch --poll 2`"]
+    }
+
+    /// A number from /proc/sys. Its files show a size of 0, so they are read
+    /// to the end rather than to their size.
+    static func procNumber(_ path: String) -> Int? {
+        guard let file = fopen(path, "re") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), file) != nil else { return nil }
+        let digits = String(cString: line).unicodeScalars.filter { ("0"..."9").contains($0) }
+        return Int(String(String.UnicodeScalarView(digits)))
     }
 
     func countFolders(_ folder: String, upTo limit: Int) -> Int {

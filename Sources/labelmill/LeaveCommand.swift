@@ -14,6 +14,8 @@ struct LeaveCommand: ParsableCommand {
     func run() throws {
         let (project, name) = (labeler.project, labeler.name)
         let ws = Workspace(root: workspace.rootPath)
+        // A root set up for several users: the labeler cannot write the queue, so the daemon returns the pages.
+        if RootAccess.isSharedRoot(ws) { return try leaveSharedRoot(WorkQueue(workspace: ws, project: project), name: name) }
         // Signing out never waits for project.json to be fixed: the pages only go back to the queue.
         do { _ = try ProjectRules.load(project, in: ws) } catch {
             guard LocalPaths.exists(ws.settingsFile(project)) else { throw CommandFailure(error.description) }
@@ -45,6 +47,27 @@ struct LeaveCommand: ParsableCommand {
         let kept = queue.held(by: name).filter { !handedIn.contains($0) }
         if !kept.isEmpty {
             throw CommandFailure("\(kept.joined(separator: ", ")) stayed in \(ws.labeler(project, name)): the page.json is not valid JSON (run `labelmill check` on it); fix it and run leave again")
+        }
+    }
+}
+
+extension LeaveCommand {
+    /// Signs `name` out of a root laid out by `labelmill setup`: only Unix user
+    /// `name` (or root) may. SIGNED-OUT.txt asks the daemon to return the pages,
+    /// which it does on its next look; no new pages come meanwhile.
+    func leaveSharedRoot(_ queue: WorkQueue, name: String) throws {
+        let ws = queue.workspace, project = queue.project
+        try SharedRootUser.require(name, for: "sign out", in: project)
+        let folder = ws.labeler(project, name)
+        guard LocalPaths.status(folder)?.kind == .directory else {
+            throw CommandFailure("\(name) is not signed in to \(project) (no folder \(folder))")
+        }
+        let handedIn = queue.submitted(by: name)
+        let returning = queue.held(by: name).filter { !handedIn.contains($0) }
+        do { try queue.requestLeave(name) } catch { throw CommandFailure(error.description) }
+        printError("signed out of \(project); the daemon returns \(counted(returning.count, "page")) to the queue with their labels")
+        if !handedIn.isEmpty {
+            printError("kept \(handedIn.joined(separator: ", ")) in \(folder): submitted, so the daemon reviews it there")
         }
     }
 }

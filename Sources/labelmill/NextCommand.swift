@@ -41,11 +41,7 @@ extension NextCommand {
     func signInToSharedRoot(_ queue: WorkQueue, name: String) throws {
         let ws = queue.workspace, project = queue.project
         let uid = getuid()
-        let me = UnixAccounts.userName(uid) ?? "uid \(uid)"
-        guard uid == 0 || me == name else {
-            throw CommandFailure("you are Unix user \(me), so you cannot sign in as \(name): run labelmill next \(project) --as \(me)")
-        }
-        guard let labeler = UnixAccounts.user(named: name) else { throw CommandFailure("there is no Unix user \(name) to sign in as") }
+        let labeler = try SharedRootUser.require(name, for: "sign in", in: project)
         var st = stat()
         // Labelers cannot read Inbox: the project is known by its folder in Watch.
         guard lstat(ws.watch(project), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {

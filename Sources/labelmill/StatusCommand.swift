@@ -1,6 +1,9 @@
 import ArgumentParser
 import LabelmillCore
 import LabelmillFS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +25,14 @@ struct StatusCommand: ParsableCommand {
         if let project {
             guard names.contains(project) else { throw CommandFailure("no project \(project) in \(ws.root) (Inbox/\(project)/ does not exist)") }
             names = [project]
+        }
+        // Counts from folders the caller cannot list would be zeros that are not true: say so instead.
+        let closed = names.sorted().flatMap { p in [ws.queue(p), ws.labelers(p), ws.conflicts(p)] }.filter(LocalPaths.isClosedFolder)
+        if !closed.isEmpty {
+            var st = stat()
+            let owner = lstat(ws.stateRoot, &st) == 0 ? UnixAccounts.userName(st.st_uid) : nil
+            throw CommandFailure("cannot list \(closed.joined(separator: ", ")) (permission denied): in a root set up for several users "
+                                 + "they are the daemon's; run `sudo -u \(owner ?? "DAEMON-USER") labelmill status` instead")
         }
         let now = wallClock()
         let summaries = names.sorted().map { ProjectSummary(workspace: ws, name: $0, now: now) }

@@ -85,6 +85,21 @@ struct WorkflowStateTests {
             == [.fill(labeler: "ann", upTo: 1)])
     }
 
+    @Test("Staffing: a leave request returns the held pages of a signed-out labeler, before any lease rule; nothing else does")
+    func leaveRequest() {
+        var leaving = seat("ann", signedIn: false, held: 2, since: t0)
+        leaving.leaveRequested = true
+        var nothingHeld = seat("bob", signedIn: false, held: 0, since: nil)
+        nothingHeld.leaveRequested = true
+        let plain = seat("cy", signedIn: false, held: 1, since: t0)
+        let actions = Staffing.actions(for: [leaving, nothingHeld, plain], pagesPerLabeler: 2, leaseMinutes: 60, now: t0 + 61 * 60)
+        #expect(actions == [.returnPages(labeler: "ann"), .expireLease(labeler: "cy")])
+        #expect(Staffing.phase(of: leaving, after: actions) == .left)
+        #expect(Staffing.phase(of: nothingHeld, after: actions) == .signedOut)
+        // An old SIGNED-OUT.txt (no request) keeps the pages until the lease runs out.
+        #expect(Staffing.actions(for: [plain], pagesPerLabeler: 2, leaseMinutes: 60, now: t0 + 60) == [])
+    }
+
     @Test("Staffing: `leave` then `next` (a move by a command) starts the lease from the new page's files")
     func leaveAndNext() {
         var lease = Lease(labeler: "ann")

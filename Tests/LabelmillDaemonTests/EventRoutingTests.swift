@@ -32,6 +32,44 @@ struct EventRoutingTests {
         #expect(f.held("ann") == ["page-000002"])
     }
 
+    @Test("A save landing while the page is checked is a version of its own: reviewed on its event, not taken as handled")
+    func saveDuringCheckIsReviewedOnItsEvent() throws {
+        let f = try Self.holding()
+        let folder = f.page("page-000001", .labeler("ann"))
+        try f.label(folder, tag: "sqare", status: "submitted")
+        var saved = false
+        f.engine.afterCheck = { checked in
+            guard !saved else { return }
+            saved = true
+            try? f.label(checked, tag: "square", status: "submitted")
+        }
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
+        #expect(saved)
+        #expect(!LocalPaths.exists(f.page("page-000001", .outbox)), "the checked version was not rewritten over the newer save")
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, folder + "/page.json")]))
+        #expect(LocalPaths.exists(f.page("page-000001", .outbox) + "/page.json"))
+    }
+
+    @Test("A leave request (SIGNED-OUT.txt from `leave` in a shared root) returns the held pages on its event; an old SIGNED-OUT.txt does not")
+    func leaveRequestOnEvent() throws {
+        let f = try Self.holding()
+        try f.label(f.page("page-000001", .labeler("ann")), tag: "square")
+        let note = f.workspace.labeler("p", "ann") + "/SIGNED-OUT.txt"
+        try LocalPaths.writeAtomically(note, Array("Signed out with `labelmill leave`; an old copy a sync brought back\n".utf8))
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, note)]))
+        #expect(f.held("ann") == ["SIGNED-OUT.txt", "page-000001"])
+        try WorkQueue(workspace: f.workspace, project: "p").requestLeave("ann")
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, note)]))
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+        #expect(f.queued == ["page-000001", "page-000002"])
+        #expect(try f.manifest(f.page("page-000001", .queue))["images"]?.arrayValue?.first?["tags"] == .array([.string("square")]), "labels kept")
+        #expect(f.events("returned").count == 1)
+        #expect(try !LocalPaths.read(note).bytes.starts(with: WorkQueue.leaveRequestLine.utf8), "the request is carried out once")
+        // Signed out: no new pages.
+        f.engine.react(WatchBatch(events: [Self.event(.renamedIn, note)]))
+        #expect(f.held("ann") == ["SIGNED-OUT.txt"])
+    }
+
     @Test("The same save seen by a pass waits the quiet period (the file was just written)")
     func submissionOnPassWaits() throws {
         let f = try Self.holding()

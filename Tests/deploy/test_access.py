@@ -2,18 +2,17 @@
 the daemon runs as its own user, an admin drops images, labelers sign in as
 themselves and label their own pages, and the kernel refuses everything
 else. Needs root (CI has it) for useradd and runuser."""
-import hashlib
 import json
 import os
 import pwd
 import shutil
-import struct
 import subprocess
 import tempfile
-import zlib
 from pathlib import Path
 
 import pytest
+
+from support import png, tree_digest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("LABELMILL_BIN") or str(REPO / ".build" / "debug" / "labelmill")
@@ -27,15 +26,6 @@ DAEMON, ADMIN, ANN, BOB = "lmacc-daemon", "lmacc-adm", "lmacc-ann", "lmacc-bob"
 ADMINS, LABELERS = "lmacc-admins", "lmacc-labelers"
 
 
-def png(seed):
-    """A small valid PNG whose pixels differ by seed."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    rows = b"".join(b"\x00" + bytes([(seed * 37 + x + y) % 256 for x in range(8 * 3)]) for y in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def run(*args, user=None, check=False):
     command = (["runuser", "-u", user, "--"] if user else []) + [str(a) for a in args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
@@ -46,16 +36,6 @@ def run(*args, user=None, check=False):
 
 def lm(root, *args, user=None, check=False):
     return run(BIN, *args, "--root", root, user=user, check=check)
-
-
-def tree_digest(folder):
-    h = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        st = path.lstat()
-        h.update(f"{path.relative_to(folder)} {st.st_mode:o} {st.st_uid} {st.st_mtime_ns}".encode())
-        if path.is_file() and not path.is_symlink():
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def remove_accounts():
@@ -143,7 +123,7 @@ def test_labelers_label_their_own_pages_and_the_kernel_refuses_the_rest(site):
     lm(root, "watch", "--once", user=DAEMON, check=True)
     (ann_page,), (bob_page,) = held(root, ANN), held(root, BOB)
     bob_folder = bob_page.parent
-    bob_before = tree_digest(bob_folder)
+    bob_before = tree_digest(bob_folder, owners=True)
     assert f"user:{ANN}:rwx" in run("getfacl", "-p", ann_page, check=True).stdout
 
     # Ann sees her page and labels it: by hand, then with the verbs.
@@ -184,7 +164,7 @@ def test_labelers_label_their_own_pages_and_the_kernel_refuses_the_rest(site):
     assert taken.returncode == 1 and f"you are Unix user {ANN}" in taken.stderr
     taken_away = lm(root, "leave", "p", "--as", BOB, user=ANN)
     assert taken_away.returncode != 0
-    assert tree_digest(bob_folder) == bob_before
+    assert tree_digest(bob_folder, owners=True) == bob_before
     assert held(root, BOB) == [bob_page]
 
     # The daemon, as its own user, accepts ann's page; the grant does not follow it.
@@ -196,7 +176,50 @@ def test_labelers_label_their_own_pages_and_the_kernel_refuses_the_rest(site):
     read = run("cat", done / "page.json", user=ANN)
     assert read.returncode == 0 and '"done"' in read.stdout
     assert run("touch", done / "planted", user=ANN).returncode != 0
-    assert tree_digest(bob_folder) == bob_before
+    assert tree_digest(bob_folder, owners=True) == bob_before
+
+
+def test_a_labeler_signs_out_and_the_daemon_returns_her_pages(site):
+    root = site["root"]
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    lm(root, "next", "p", "--as", ANN, user=ANN, check=True)
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    (page,) = held(root, ANN)
+    lm(root, "tag", page, "--images", "1", "--tag", "Dog", user=ANN, check=True)
+    # Nobody signs another out.
+    refused = lm(root, "leave", "p", "--as", ANN, user=BOB)
+    assert refused.returncode == 1 and f"you are Unix user {BOB}, so you cannot sign out as {ANN}" in refused.stderr
+    left = lm(root, "leave", "p", "--as", ANN, user=ANN)
+    assert left.returncode == 0 and "the daemon returns 1 page to the queue" in left.stderr, left.stderr
+    note = root / "Watch" / "p" / "labelers" / ANN / "SIGNED-OUT.txt"
+    assert note.read_text().startswith("Leaving:")
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert held(root, ANN) == [], "the daemon returned the page"
+    queued = root / "Watch" / "p" / "queue" / page.name
+    assert json.loads(queued.joinpath("page.json").read_text())["images"][0]["tags"] == ["Dog"], "labels kept"
+    assert note.read_text().startswith("Signed out with `labelmill leave`")
+    assert ANN not in run("getfacl", "-p", queued, check=True).stdout or run("ls", queued, user=ANN).returncode != 0
+    # Signed out, she gets no new pages; signing in again brings them back.
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert held(root, ANN) == []
+    lm(root, "next", "p", "--as", ANN, user=ANN, check=True)
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    assert len(held(root, ANN)) == 1
+    events = [json.loads(line) for line in (root / "Outbox" / "p" / "events.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "returned" and e.get("labeler") == ANN for e in events)
+
+
+def test_status_in_a_shared_root_counts_as_the_daemon_and_says_so_to_others(site):
+    root = site["root"]
+    lm(root, "watch", "--once", user=DAEMON, check=True)
+    status = lm(root, "status", "p", "--json", user=DAEMON)
+    assert status.returncode == 0, status.stderr
+    (project,) = json.loads(status.stdout)["projects"]
+    assert project["queued"] == 2 and project["inbox"] == 0, project
+    # An admin cannot list the daemon's queue: no zeros that are not true, but what to run.
+    refused = lm(root, "status", "p", user=ADMIN)
+    assert refused.returncode == 1 and "permission denied" in refused.stderr, refused.stdout + refused.stderr
+    assert f"sudo -u {DAEMON} labelmill status" in refused.stderr and refused.stdout == ""
 
 
 def test_only_admins_write_the_inbox(site):
@@ -278,3 +301,27 @@ def test_doctor_names_a_nearly_full_disk(tmp_path):
     finally:
         subprocess.run(["umount", str(disk)])
         shutil.rmtree(disk, ignore_errors=True)
+
+
+def test_doctor_names_inotify_limits_too_low_for_the_tree(tmp_path):
+    root = tmp_path / "root"
+    for i in range(30):
+        (root / "Inbox" / "p" / f"batch{i}").mkdir(parents=True)
+    # Queued pages get no watch of their own: 50 of them do not count.
+    for i in range(50):
+        (root / "Watch" / "p" / "queue" / f"page-{i + 1:06d}").mkdir(parents=True)
+    limits = Path("/proc/sys/fs/inotify/max_user_watches")
+    before = limits.read_text()
+    try:
+        # Inbox, Inbox/p, 30 batches, Watch, Watch/p and the queue: 35 folders to watch.
+        limits.write_text("34\n")
+        found = doctor(root)
+        limits.write_text("35\n")
+        enough = doctor(root)
+        limits.write_text(before)
+        assert found.returncode == 1 and "fs.inotify.max_user_watches is 34" in found.stdout, found.stdout
+        assert "sysctl -w fs.inotify.max_user_watches=" in found.stdout and "--poll" in found.stdout
+        assert "max_user_watches" not in enough.stdout, enough.stdout
+    finally:
+        limits.write_text(before)
+    assert "max_user_watches" not in doctor(root).stdout

@@ -2,18 +2,18 @@
 systemd-analyze, and the README's recipe for remote labelers (an ssh key
 confined by rrsync to one labeler folder) with a real sshd on 127.0.0.1 and
 real Unix users. Needs root (CI has it) for useradd and sshd."""
-import hashlib
 import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from support import start_sshd, tree_digest
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "deploy" / "labelmill.service"
@@ -57,22 +57,6 @@ def test_the_unit_is_hardened_and_writes_only_the_root():
     assert keys["ExecStart"] == ["/usr/local/bin/labelmill watch"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tree_digest(folder):
-    h = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        st = path.lstat()
-        h.update(str(path.relative_to(folder)).encode() + oct(st.st_mode).encode())
-        if path.is_file() and not path.is_symlink():
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 @pytest.fixture
 def remote(tmp_path_factory):
     """A root with ann's and bob's folders owned by them, a real sshd on
@@ -103,28 +87,12 @@ def remote(tmp_path_factory):
             os.chmod(folder, 0o755)
         keys = base / "keys"
         keys.mkdir()
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / "hostkey")], check=True)
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(base / "ann-key")], check=True)
         ann_folder = root / "Watch" / "p" / "labelers" / "lmtest-ann"
         # The README's line, as an admin puts it in ann's authorized_keys.
         line = f'command="rrsync {ann_folder}",restrict ' + (base / "ann-key.pub").read_text()
         (keys / "lmtest-ann").write_text(line)
-        port = free_port()
-        config = base / "sshd_config"
-        config.write_text("\n".join([
-            f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {base / 'hostkey'}",
-            f"AuthorizedKeysFile {keys}/%u", "StrictModes no", "UsePAM no",
-            "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-            f"PidFile {base / 'sshd.pid'}", "LogLevel VERBOSE", ""]))
-        Path("/run/sshd").mkdir(exist_ok=True)
-        sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)], stderr=open(base / "sshd.log", "w"))
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        sshd, port = start_sshd(base, keys)
         ssh = f"ssh -p {port} -i {base / 'ann-key'} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
         yield {"root": root, "ann": ann_folder, "bob": root / "Watch" / "p" / "labelers" / "lmtest-bob",
                "ssh": ssh, "port": port, "key": base / "ann-key", "base": base}

@@ -99,6 +99,9 @@ public enum LabelerPhase: Sendable, Equatable {
     case signedIn
     /// SIGNED-OUT.txt is there: no new pages (held ones still time out).
     case signedOut
+    /// `labelmill leave` in a shared root asked (its SIGNED-OUT.txt says so):
+    /// the pages go back to the queue, labels kept.
+    case left
     /// The lease ran out: pages go back to the queue, SIGNED-OUT.txt says why.
     case timedOut
 }
@@ -110,9 +113,12 @@ public struct LabelerSeat: Sendable, Equatable {
     /// Pages in the folder now.
     public var held: Int
     public var lease: Lease
+    /// SIGNED-OUT.txt is a request of `labelmill leave` not yet carried out (a
+    /// labeler in a shared root cannot move pages into the queue: the daemon does).
+    public var leaveRequested: Bool
 
-    public init(name: String, signedIn: Bool, held: Int, lease: Lease) {
-        (self.name, self.signedIn, self.held, self.lease) = (name, signedIn, held, lease)
+    public init(name: String, signedIn: Bool, held: Int, lease: Lease, leaveRequested: Bool = false) {
+        (self.name, self.signedIn, self.held, self.lease, self.leaveRequested) = (name, signedIn, held, lease, leaveRequested)
     }
 }
 
@@ -120,17 +126,20 @@ public struct LabelerSeat: Sendable, Equatable {
 public enum StaffingAction: Sendable, Equatable {
     /// The lease ran out: return the pages, sign the labeler out.
     case expireLease(labeler: String)
+    /// The labeler asked to leave: return the pages (labels kept), keep them signed out.
+    case returnPages(labeler: String)
     /// Keep the folder filled to `upTo` pages from the queue (and say so when the queue is empty).
     case fill(labeler: String, upTo: Int)
 }
 
 public enum Staffing {
-    /// The labelers' actions, in their order: a labeler holding pages whose
-    /// lease ran out is timed out, signed in or not (a SIGNED-OUT.txt can
-    /// come back with a sync while pages are held); every other signed-in
-    /// labeler is kept filled.
+    /// The labelers' actions, in their order: a signed-out labeler holding
+    /// pages who asked to leave gets them returned; one whose lease ran out is
+    /// timed out, signed in or not (a SIGNED-OUT.txt can come back with a sync
+    /// while pages are held); every other signed-in labeler is kept filled.
     public static func actions(for seats: [LabelerSeat], pagesPerLabeler: Int, leaseMinutes: Double, now: Double) -> [StaffingAction] {
         seats.compactMap { seat in
+            if seat.held > 0, !seat.signedIn, seat.leaveRequested { return .returnPages(labeler: seat.name) }
             if seat.held > 0, seat.lease.isExpired(at: now, minutes: leaseMinutes) { return .expireLease(labeler: seat.name) }
             return seat.signedIn ? .fill(labeler: seat.name, upTo: pagesPerLabeler) : nil
         }
@@ -139,6 +148,7 @@ public enum Staffing {
     /// The phase of a labeler after the actions.
     public static func phase(of seat: LabelerSeat, after actions: [StaffingAction]) -> LabelerPhase {
         if actions.contains(.expireLease(labeler: seat.name)) { return .timedOut }
+        if actions.contains(.returnPages(labeler: seat.name)) { return .left }
         return seat.signedIn ? .signedIn : .signedOut
     }
 }
