@@ -56,7 +56,8 @@ extension Engine {
 
     /// What serving the labelers depends on, as lstat shows it: the times of
     /// labelers/ and of each labeler's folder (a page, SIGNED-OUT.txt or a
-    /// labeler folder that came or went changes them), project.json, and,
+    /// labeler folder that came or went changes them), each SIGNED-OUT.txt
+    /// (a leave request), project.json, and,
     /// while a labeler has room, how many pages are queued. Nil when a time
     /// is too coarse to tell (see `timesTell`) or the queue is not known.
     func staffingView(_ project: ProjectState, labelers names: [String], room: Bool) -> StaffingView? {
@@ -66,12 +67,14 @@ extension Engine {
             guard let status = root.status(folder), timesTell(status) else { return nil }
             folders.append(FileVersion(status))
         }
+        // SIGNED-OUT.txt rewritten in place (a leave request) changes no folder's times.
+        let notes = names.map { root.status(Path.join(labelers, $0, WorkQueue.signedOutFile)).map(FileVersion.init) }
         var queued: Int?
         if room {
             guard let order = project.queueOrder else { return nil }
             queued = order.ids.count
         }
-        return StaffingView(folders: folders, settings: project.settingsStatus.map(FileVersion.init), queued: queued)
+        return StaffingView(folders: folders, signedOut: notes, settings: project.settingsStatus.map(FileVersion.init), queued: queued)
     }
 
     /// A folder in labelers/ whose name is not a labeler name (`a b`, `.x`, 65
@@ -177,6 +180,7 @@ extension Engine {
 /// What `serveLabelers` last served from (`Engine.staffingView`).
 struct StaffingView: Equatable {
     var folders: [FileVersion]
+    var signedOut: [FileVersion?]
     var settings: FileVersion?
     var queued: Int?
 }
