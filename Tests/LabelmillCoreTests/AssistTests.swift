@@ -182,3 +182,53 @@ struct AssistTests {
         #expect(LiveCheck(target: 0.97).realizedPrecision == nil)
     }
 }
+
+@Suite("The embedding log: append-only lines that survive a cut")
+struct EmbeddingLogTests {
+    let sha1 = String(repeating: "ab", count: 32), sha2 = String(repeating: "0f", count: 32)
+
+    @Test("A vector comes back to half precision; the first line of an image wins")
+    func roundTrip() {
+        let v = [0.5, -0.25, 0.123456, 1e-3, 0, -7.5]
+        let text = EmbeddingLog.line(sha256: sha1, vector: v) + EmbeddingLog.line(sha256: sha2, vector: v.map { -$0 })
+            + EmbeddingLog.line(sha256: sha1, vector: v.map { $0 * 2 })
+        let read = EmbeddingLog.read(Array(text.utf8), dimensions: 6)
+        #expect(read.skipped == 0)
+        #expect(read.vectors.count == 2)
+        for (a, b) in zip(read.vectors[sha1]!, v) { #expect(abs(a - b) <= abs(b) * 1e-3 + 1e-6) }
+        #expect(read.vectors[sha2]![3] < 0)
+        #expect(EmbeddingLog.line(sha256: sha1, vector: [.nan, .infinity]).contains(" "), "non-finite values are stored as 0")
+        #expect(EmbeddingLog.read(Array(EmbeddingLog.line(sha256: sha1, vector: [.nan, 1]).utf8), dimensions: 2).vectors[sha1] == [0, 1])
+    }
+
+    @Test("A line cut at any byte by a stop is skipped, and every whole line before it counts", arguments: [0, 1, 10, 70, 100])
+    func cut(_ keep: Int) {
+        let whole = EmbeddingLog.line(sha256: sha1, vector: [1, 2, 3])
+        let next = EmbeddingLog.line(sha256: sha2, vector: [4, 5, 6])
+        let text = Array((whole + String(next.prefix(min(keep, next.count - 1)))).utf8)
+        let read = EmbeddingLog.read(text, dimensions: 3)
+        #expect(read.vectors.keys.sorted() == [sha1])
+        #expect(read.skipped == (keep == 0 ? 0 : 1))
+    }
+
+    @Test("A damaged line, one of another dimension or junk is skipped; the lines after it still count")
+    func damaged() {
+        var flipped = Array(EmbeddingLog.line(sha256: sha1, vector: [1, 2, 3]).utf8)
+        flipped[70] = flipped[70] == 65 ? 66 : 65
+        let text = flipped + Array("junk\n\n".utf8) + Array(EmbeddingLog.line(sha256: sha1, vector: [1, 2]).utf8)
+            + Array(EmbeddingLog.line(sha256: sha2, vector: [4, 5, 6]).utf8)
+        let read = EmbeddingLog.read(text, dimensions: 3)
+        #expect(read.vectors.keys.sorted() == [sha2])
+        #expect(read.skipped == 3)
+    }
+
+    @Test("CRC-32 and base64 known answers")
+    func knownAnswers() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.decode(Array("Zm8=".utf8)) == Array("fo".utf8))
+        #expect(Base64.decode(Array("Zm=8".utf8)) == nil)
+        #expect(Base64.decode(Array("Zm8".utf8)) == nil)
+    }
+}
