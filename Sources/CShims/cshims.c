@@ -546,3 +546,207 @@ int lm_make_test_jpeg(int width, int height, int gray, int progressive, unsigned
 }
 
 void lm_free_jpeg(unsigned char *buffer) { tjFree(buffer); }
+
+/* ---------------------------------------------------------- thumbnails */
+
+/* Accumulates source rows into side x side cells: cell (tx, ty) is the mean
+   of source columns [x0[tx], x1[tx]) and rows [y0[ty], y1[ty]), each range at
+   least one pixel, so a small image is repeated and a large one averaged. */
+typedef struct {
+    int side;
+    uint32_t width, height;
+    uint32_t *x0, *x1, *y0, *y1;
+    double *sum;      /* side * side * 3 */
+    uint32_t *count;  /* side * side */
+} thumb_acc;
+
+static void thumb_range(uint32_t n, int side, int t, uint32_t *from, uint32_t *to) {
+    uint32_t a = (uint32_t)(((uint64_t)t * n) / (uint64_t)side);
+    uint32_t b = (uint32_t)(((uint64_t)(t + 1) * n) / (uint64_t)side);
+    if (a >= n) a = n - 1;
+    if (b <= a) b = a + 1;
+    *from = a;
+    *to = b;
+}
+
+static int thumb_start(thumb_acc *acc, int side, uint32_t width, uint32_t height) {
+    memset(acc, 0, sizeof *acc);
+    acc->side = side;
+    acc->width = width;
+    acc->height = height;
+    acc->x0 = malloc(sizeof(uint32_t) * side * 4);
+    acc->sum = calloc((size_t)side * side * 3, sizeof(double));
+    acc->count = calloc((size_t)side * side, sizeof(uint32_t));
+    if (!acc->x0 || !acc->sum || !acc->count) return 0;
+    acc->x1 = acc->x0 + side;
+    acc->y0 = acc->x1 + side;
+    acc->y1 = acc->y0 + side;
+    for (int t = 0; t < side; t++) {
+        thumb_range(width, side, t, &acc->x0[t], &acc->x1[t]);
+        thumb_range(height, side, t, &acc->y0[t], &acc->y1[t]);
+    }
+    return 1;
+}
+
+/* One RGB row (3 bytes a pixel) of the source, row y. */
+static void thumb_row(thumb_acc *acc, uint32_t y, const unsigned char *row) {
+    for (int ty = 0; ty < acc->side; ty++) {
+        if (y < acc->y0[ty] || y >= acc->y1[ty]) continue;
+        for (int tx = 0; tx < acc->side; tx++) {
+            double r = 0, g = 0, b = 0;
+            for (uint32_t x = acc->x0[tx]; x < acc->x1[tx]; x++) {
+                r += row[3 * x];
+                g += row[3 * x + 1];
+                b += row[3 * x + 2];
+            }
+            size_t cell = (size_t)ty * acc->side + tx;
+            acc->sum[3 * cell] += r;
+            acc->sum[3 * cell + 1] += g;
+            acc->sum[3 * cell + 2] += b;
+            acc->count[cell] += acc->x1[tx] - acc->x0[tx];
+        }
+    }
+}
+
+static void thumb_finish(thumb_acc *acc, unsigned char *rgb) {
+    for (int cell = 0; cell < acc->side * acc->side; cell++)
+        for (int c = 0; c < 3; c++) {
+            double v = acc->count[cell] ? acc->sum[3 * cell + c] / acc->count[cell] : 0;
+            rgb[3 * cell + c] = (unsigned char)(v + 0.5);
+        }
+}
+
+static void thumb_free(thumb_acc *acc) {
+    free(acc->x0);
+    free(acc->sum);
+    free(acc->count);
+}
+
+#define LM_THUMB_MAX_INTERLACED (16u << 20)
+
+static int png_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out) {
+    png_source source = {data, size, 0, ""};
+    /* What a longjmp must free lives behind volatile pointers set before setjmp. */
+    unsigned char *volatile pixels = NULL;
+    thumb_acc *volatile acc = calloc(1, sizeof(thumb_acc));
+    if (!acc) return refuse(out, LM_IMAGE_TOO_LARGE, "there is not enough memory to decode it");
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, png_on_error, png_on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        free(acc);
+        return refuse(out, LM_IMAGE_TOO_LARGE, "there is not enough memory to decode it");
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(pixels);
+        thumb_free(acc);
+        free(acc);
+        return refuse(out, LM_IMAGE_CORRUPT, "the image data is damaged (libpng: %s)", source.message);
+    }
+    png_set_read_fn(png, &source, png_read_memory);
+    png_set_user_limits(png, LM_MAX_SIDE, LM_MAX_SIDE);
+    png_set_chunk_cache_max(png, 1000);
+    png_set_chunk_malloc_max(png, 8u << 20);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_read_info(png, info);
+    uint32_t width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    out->width = width;
+    out->height = height;
+    /* Everything to 8-bit RGB: palettes and low-bit grey expanded, 16 bits cut, alpha dropped. */
+    png_set_expand(png);
+    png_set_strip_16(png);
+    png_set_strip_alpha(png);
+    png_set_gray_to_rgb(png);
+    int passes = png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    size_t row_bytes = png_get_rowbytes(png, info);
+    if (row_bytes != (size_t)width * 3) png_error(png, "unexpected row size after the transforms");
+    if (!thumb_start(acc, side, width, height)) png_error(png, "out of memory");
+    if (passes > 1) {
+        if ((uint64_t)width * height > LM_THUMB_MAX_INTERLACED) {
+            png_destroy_read_struct(&png, &info, NULL);
+            thumb_free(acc);
+            free(acc);
+            return refuse(out, LM_IMAGE_TOO_LARGE, "an interlaced PNG of %u x %u pixels is too large to decode whole", width, height);
+        }
+        pixels = calloc((size_t)height, row_bytes);
+        if (!pixels) png_error(png, "out of memory");
+        for (int pass = 0; pass < passes; pass++)
+            for (uint32_t y = 0; y < height; y++) png_read_row(png, pixels + (size_t)y * row_bytes, NULL);
+        for (uint32_t y = 0; y < height; y++) thumb_row(acc, y, pixels + (size_t)y * row_bytes);
+    } else {
+        pixels = malloc(row_bytes);
+        if (!pixels) png_error(png, "out of memory");
+        for (uint32_t y = 0; y < height; y++) {
+            png_read_row(png, pixels, NULL);
+            thumb_row(acc, y, pixels);
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    thumb_finish(acc, rgb);
+    thumb_free(acc);
+    free(acc);
+    free(pixels);
+    return LM_IMAGE_OK;
+}
+
+static int jpeg_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out) {
+    tjhandle tj = tjInitDecompress();
+    if (!tj) return refuse(out, LM_IMAGE_TOO_LARGE, "there is not enough memory to decode it");
+    int code = LM_IMAGE_OK;
+    unsigned char *pixels = NULL;
+    thumb_acc acc;
+    memset(&acc, 0, sizeof acc);
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
+    if (tjDecompressHeader3(tj, data, (unsigned long)size, &width, &height, &subsampling, &colorspace) != 0) {
+        code = refuse(out, LM_IMAGE_CORRUPT, "the decoder reports \"%s\"", jpeg_plain(tjGetErrorStr2(tj)));
+        goto done;
+    }
+    out->width = (uint32_t)width;
+    out->height = (uint32_t)height;
+    if (width <= 0 || height <= 0 || (uint32_t)width > LM_MAX_SIDE || (uint32_t)height > LM_MAX_SIDE) {
+        code = refuse(out, LM_IMAGE_TOO_LARGE, "the image is %d x %d pixels", width, height);
+        goto done;
+    }
+    if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+        code = refuse(out, LM_IMAGE_UNSUPPORTED, "a CMYK JPEG has no thumbnail here");
+        goto done;
+    }
+    /* The smallest scale that still gives at least `side` pixels each way (or 1/1). */
+    int count = 0;
+    tjscalingfactor *factors = tjGetScalingFactors(&count);
+    tjscalingfactor chosen = {1, 1};
+    for (int i = 0; factors && i < count; i++) {
+        tjscalingfactor f = factors[i];
+        if (TJSCALED(width, f) >= side && TJSCALED(height, f) >= side &&
+            (uint64_t)f.num * chosen.denom < (uint64_t)chosen.num * f.denom)
+            chosen = f;
+    }
+    int sw = TJSCALED(width, chosen), sh = TJSCALED(height, chosen);
+    pixels = malloc((size_t)sw * sh * 3);
+    if (!pixels || !thumb_start(&acc, side, (uint32_t)sw, (uint32_t)sh)) {
+        code = refuse(out, LM_IMAGE_TOO_LARGE, "there is not enough memory to decode it");
+        goto done;
+    }
+    if (tjDecompress2(tj, data, (unsigned long)size, pixels, sw, 0, sh, TJPF_RGB, TJFLAG_LIMITSCANS | TJFLAG_FASTDCT) != 0 &&
+        tjGetErrorCode(tj) == TJERR_FATAL) {
+        code = refuse(out, LM_IMAGE_CORRUPT, "the decoder reports \"%s\"", jpeg_plain(tjGetErrorStr2(tj)));
+        goto done;
+    }
+    for (int y = 0; y < sh; y++) thumb_row(&acc, (uint32_t)y, pixels + (size_t)y * sw * 3);
+    thumb_finish(&acc, rgb);
+done:
+    thumb_free(&acc);
+    free(pixels);
+    tjDestroy(tj);
+    return code;
+}
+
+int lm_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out) {
+    memset(out, 0, sizeof *out);
+    if (side < 1 || side > 256) return refuse(out, LM_IMAGE_UNSUPPORTED, "a thumbnail side of %d is not 1 to 256", side);
+    if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) return png_thumbnail(data, size, side, rgb, out);
+    if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return jpeg_thumbnail(data, size, side, rgb, out);
+    return refuse(out, LM_IMAGE_UNSUPPORTED, "it is neither a PNG nor a JPEG");
+}

@@ -1,5 +1,6 @@
 import CShims
 import Foundation
+import LabelmillCore
 @testable import LabelmillFS
 import TestSupport
 import Testing
@@ -392,5 +393,99 @@ struct ImageProbeTypeTests {
         #expect(ImageProbe.megapixels(150_000_000) == "150")
         #expect(ImageProbe.megapixels(120_500_000) == "120.5")
         #expect(ImageProbe.megapixels(101_050_000) == "101.05")
+    }
+}
+
+// MARK: - Thumbnails and the builtin embedding
+
+@Suite("Thumbnails (libpng, libturbojpeg) and the builtin embedding")
+struct ThumbnailTests {
+    func pixel(_ rgb: [UInt8], _ x: Int, _ y: Int, side: Int = BuiltinEmbedding.side) -> [UInt8] {
+        Array(rgb[(3 * (y * side + x))..<(3 * (y * side + x) + 3)])
+    }
+
+    @Test("A PNG's thumbnail keeps where its colours are; a small one is repeated, an interlaced one decoded whole")
+    func pngThumbnails() throws {
+        let halves = PNGBytes.rgb(width: 64, height: 48) { x, _ in x < 32 ? (250, 10, 10) : (10, 10, 250) }
+        let thumb = try Thumbnail.rgb(of: halves)
+        #expect(thumb.count == 32 * 32 * 3)
+        #expect(pixel(thumb, 0, 0) == [250, 10, 10] && pixel(thumb, 15, 31) == [250, 10, 10])
+        #expect(pixel(thumb, 16, 0) == [10, 10, 250] && pixel(thumb, 31, 31) == [10, 10, 250])
+        let tiny = PNGBytes.rgb(width: 2, height: 2) { x, y in (UInt8(100 * x), UInt8(100 * y), 7) }
+        let repeated = try Thumbnail.rgb(of: tiny)
+        #expect(pixel(repeated, 0, 0) == [0, 0, 7] && pixel(repeated, 31, 0) == [100, 0, 7] && pixel(repeated, 31, 31) == [100, 100, 7])
+        let interlaced = try Thumbnail.rgb(of: rgbPNG(40, 40, interlace: 1))
+        #expect(Set(interlaced) == [200])
+        // A 3 x 100 image squeezed: every column of the thumbnail is one of its three.
+        let tall = try Thumbnail.rgb(of: PNGBytes.rgb(width: 3, height: 100) { x, _ in (UInt8(80 * x), 0, 0) })
+        #expect(Set(stride(from: 0, to: tall.count, by: 3).map { tall[$0] }) == [0, 80, 160])
+    }
+
+    @Test("A JPEG's thumbnail, colour and grey, at reduced scale")
+    func jpegThumbnails() throws {
+        let colour = try Thumbnail.rgb(of: makeJPEG(640, 480))
+        #expect(pixel(colour, 0, 0) != pixel(colour, 31, 31), "the gradient shows")
+        let grey = try Thumbnail.rgb(of: makeJPEG(100, 60, gray: true))
+        let coloured = stride(from: 0, to: grey.count, by: 3).filter { (i: Int) -> Bool in grey[i] != grey[i + 1] || grey[i] != grey[i + 2] }
+        #expect(coloured.isEmpty)
+        let progressive = try Thumbnail.rgb(of: makeJPEG(33, 17, progressive: true))
+        #expect(progressive.count == 32 * 32 * 3)
+    }
+
+    @Test("Every valid PngSuite image has a thumbnail", arguments: corpus("png/valid").filter { !$0.hasPrefix("x") })
+    func pngSuite(_ name: String) throws {
+        let thumb = try Thumbnail.rgb(of: corpusBytes("png/valid", name))
+        #expect(thumb.count == 32 * 32 * 3)
+    }
+
+    @Test("Damaged files and libpng's crashers give a reason, never a crash", arguments: corpus("png/crashers"))
+    func crashers(_ name: String) throws {
+        let bytes = try corpusBytes("png/crashers", name)
+        do { _ = try Thumbnail.rgb(of: bytes) } catch { #expect(!error.description.isEmpty) }
+    }
+
+    @Test("Not an image, truncated, or a bad size: refused with the reason")
+    func refusals() throws {
+        #expect(throws: Thumbnail.Failure.self) { try Thumbnail.rgb(of: Array("hello".utf8)) }
+        let png = PNGBytes.rgb(width: 20, height: 20) { _, _ in (1, 2, 3) }
+        do {
+            _ = try Thumbnail.rgb(of: Array(png.prefix(png.count / 2)))
+            Issue.record("a truncated PNG had a thumbnail")
+        } catch { #expect(error.description.contains("damaged")) }
+        let jpeg = try makeJPEG()
+        let cut = Array(jpeg.prefix(40))
+        #expect(throws: Thumbnail.Failure.self) { try Thumbnail.rgb(of: cut) }
+        #expect(throws: Thumbnail.Failure.self) { try Thumbnail.rgb(of: png, side: 0) }
+    }
+
+    @Test("Builtin features: fixed length, finite, the same for the same image; stripes and checks fall apart into clusters")
+    func builtinFeatures() throws {
+        func stripes(_ seed: Int, vertical: Bool) -> [UInt8] {
+            PNGBytes.rgb(width: 48 + seed % 5, height: 40 + seed % 7) { x, y in
+                let on = ((vertical ? x : y) + seed) / 4 % 2 == 0
+                return on ? (UInt8(120 + seed * 7 % 100), 40, 40) : (20, 20, UInt8(60 + seed * 11 % 150))
+            }
+        }
+        func checks(_ seed: Int) -> [UInt8] {
+            PNGBytes.rgb(width: 40 + seed % 9, height: 40) { x, y in ((x + seed) / 5 + y / 5) % 2 == 0 ? (30, UInt8(150 + seed * 5 % 100), 30) : (230, 230, 230) }
+        }
+        let solid = BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: PNGBytes.rgb(width: 9, height: 9) { _, _ in (5, 5, 5) }))
+        #expect(solid.count == BuiltinEmbedding.dimensions)
+        #expect(solid.allSatisfy { $0.isFinite })
+        let a = BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: stripes(1, vertical: true)))
+        let again = BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: stripes(1, vertical: true)))
+        #expect(a == again)
+        var pool: [PoolImage] = []
+        var labels: [String: String] = [:]
+        for seed in 0..<16 {
+            for (kind, png) in [("vertical", stripes(seed, vertical: true)), ("horizontal", stripes(seed, vertical: false)), ("checks", checks(seed))] {
+                let id = "\(kind)\(seed)"
+                pool.append(PoolImage(id: id, arrival: Double(pool.count), vector: Vectors.normalized(BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: png)))))
+                labels[id] = kind
+            }
+        }
+        var g = SplitMix64(state: 9)
+        let pages = ClusteredPages.pages(from: pool, size: 4, count: 100, using: &g)
+        #expect(ClusteredPages.purity(pages, labels: labels) > 0.9)
     }
 }

@@ -46,6 +46,15 @@ int lm_make_test_jpeg(int width, int height, int gray, int progressive,
                       unsigned char **out, size_t *out_size);
 void lm_free_jpeg(unsigned char *buffer);
 
+/* A side x side RGB thumbnail of a whole PNG or JPEG held in memory (the
+   image squeezed to a square, each thumbnail pixel the mean of the pixels it
+   covers; an image smaller than the thumbnail is repeated). `rgb` holds
+   side * side * 3 bytes. PNG rows are streamed (an interlaced PNG is decoded
+   whole, up to 16 M pixels); a JPEG is decoded at the smallest scale that
+   still covers the thumbnail. Alpha is dropped, grey and palettes become RGB.
+   LM_IMAGE_OK, or a refusal code with the reason in out->message. */
+int lm_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out);
+
 /* renameat2(RENAME_NOREPLACE): fails with EEXIST instead of overwriting. */
 int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
