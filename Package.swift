@@ -66,6 +66,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Benchmarks/assist_bench.py's tool: the ML assist core on a labeled image set.
+        .executableTarget(name: "assist-eval", dependencies: ["LabelmillCore", "LabelmillFS"], path: "Benchmarks/AssistEval"),
         // What the test targets share: PNG builders, a seeded generator, temp folders,
         // polling waits and the built binary. Foundation only, so any test target can use it.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

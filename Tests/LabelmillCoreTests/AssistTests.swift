@@ -144,7 +144,7 @@ struct AssistTests {
         preds.append(p(0.85, false))
         preds += (0..<48).map { _ in p(0.8, true) } + [p(0.8, false), p(0.8, false)]
         preds += (0..<30).map { _ in p(0.5, false) }
-        let t = try #require(Calibration.threshold(preds.shuffled(), target: 0.97))
+        let t = try #require(Calibration.threshold(preds.shuffled(), target: 0.97, z: 1.645))
         // 150 of 151 right from 0.85: lower bound 0.971. The whole tie at 0.8 (198 of 201) falls
         // short; its right half alone (198 of 199) would not, but a threshold cannot split a tie.
         #expect(t.confidence == 0.85)
@@ -153,15 +153,16 @@ struct AssistTests {
         #expect(abs(t.precision - 150.0 / 151) < 1e-12)
         // Too few to trust: 20 right of 20 has a lower bound of 0.88.
         #expect(Calibration.threshold((0..<20).map { p(0.99 - Double($0) * 0.01, true) }, target: 0.97) == nil)
+        #expect(Calibration.threshold((0..<60).map { p(0.99 - Double($0) * 0.001, true) }, target: 0.97) != nil, "60 of 60 suffice at the 90% bound")
         #expect(Calibration.threshold([], target: 0.97) == nil)
     }
 
     @Test("Wilson bounds: known values")
     func wilson() {
-        #expect(abs(Calibration.wilsonLowerBound(100, of: 100) - 100 / (100 + 1.645 * 1.645)) < 1e-12)
+        #expect(abs(Calibration.wilsonLowerBound(100, of: 100, z: 1.645) - 100 / (100 + 1.645 * 1.645)) < 1e-12)
         #expect(Calibration.wilsonLowerBound(0, of: 0) == 0)
-        #expect(abs(Calibration.wilsonLowerBound(50, of: 100) - 0.4182) < 1e-3)
-        #expect(abs(Calibration.wilsonUpperBound(50, of: 100) - 0.5818) < 1e-3)
+        #expect(abs(Calibration.wilsonLowerBound(50, of: 100, z: 1.645) - 0.4182) < 1e-3)
+        #expect(abs(Calibration.wilsonUpperBound(50, of: 100, z: 1.645) - 0.5818) < 1e-3)
     }
 
     @Test("Live check: pauses when the last 200 reviewed prelabels fall below the target, or early when clearly below")
