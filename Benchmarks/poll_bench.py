@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from latency_bench import Bench, binary_path, cached_root, cpu_seconds, peak_rss_kb, summary, wait_for, wait_quiet  # noqa: E402
+from latency_bench import Bench, binary_paths, cached_root, cpu_seconds, peak_rss_kb, summary, wait_for, wait_quiet  # noqa: E402
 
 
 def submit_next(bench, handed_in, timeout):
@@ -57,11 +57,11 @@ def main():
     ap.add_argument("--idle", type=float, default=60)
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--held", type=int, default=20)
-    ap.add_argument("--bin")
+    ap.add_argument("--bin", action="append", help="the labelmill binary (default: the release build)")
     ap.add_argument("--cache", default="/tmp/labelmill-latency-cache")
     ap.add_argument("--scratch", default="/tmp")
     args = ap.parse_args()
-    binary = binary_path(args)
+    binary = binary_paths(args)[0]
     cache = cached_root(args, binary, args.pages, 1)
     scratch = Path(tempfile.mkdtemp(prefix="labelmill-poll-", dir=args.scratch))
     root = scratch / "root"
