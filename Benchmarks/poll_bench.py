@@ -12,8 +12,6 @@ outbox, one sample at a time (each waits for the next pass, so expect about
 half a poll interval plus the work).
 """
 import argparse
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,33 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from latency_bench import Bench, binary_paths, cached_root, cpu_seconds, peak_rss_kb, summary, wait_for, wait_quiet  # noqa: E402
-
-
-def submit_next(bench, handed_in, timeout):
-    """Bench.submit, but of a held page not handed in yet: a submitted page
-    stays in the labeler's folder until the next pass takes it."""
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        fresh = [p for p in bench.held() if p not in handed_in]
-        if fresh:
-            break
-        time.sleep(0.01)
-    else:
-        sys.exit("the labeler holds no page that is not handed in")
-    page = fresh[0]
-    handed_in.add(page)
-    folder = bench.labeler / page
-    doc = json.loads((folder / "page.json").read_text())
-    for image in doc["images"]:
-        image["tags"] = ["A"]
-    doc["status"] = "submitted"
-    temp = folder / ".page.json.swp~"
-    temp.write_text(json.dumps(doc, indent=2))
-    os.rename(temp, folder / "page.json")
-    start = time.perf_counter()
-    took = wait_for(bench.outbox / page / "page.json", timeout)
-    return None if took is None else time.perf_counter() - start
+from latency_bench import Bench, binary_paths, cached_root, cpu_seconds, peak_rss_kb, summary, wait_quiet  # noqa: E402
 
 
 def main():
@@ -74,7 +46,6 @@ def main():
                                   stdout=subprocess.DEVNULL, stderr=log)
         try:
             bench = Bench(root, args.pages)
-            handed_in = set()
             bench.labeler.mkdir(parents=True)
             if bench.drop(timeout=600) is None:
                 sys.exit("the first drop was never paged")
@@ -87,7 +58,7 @@ def main():
             print(f"CPU over {args.idle:g} idle s: {idle * 100:.2f}% of a core "
                   f"({args.idle / args.poll:.0f} passes, {idle * args.poll * 1000:.1f} ms of CPU a pass)", flush=True)
             drops = [bench.drop(timeout=10 * args.poll + 30) for _ in range(args.samples)]
-            submits = [submit_next(bench, handed_in, timeout=10 * args.poll + 30) for _ in range(args.samples)]
+            submits = [bench.submit(timeout=10 * args.poll + 30) for _ in range(args.samples)]
             print(summary("drop -> page", drops), flush=True)
             print(summary("submit -> outbox", submits), flush=True)
             print(f"peak RSS {peak_rss_kb(daemon.pid) / 1024:.0f} MB", flush=True)

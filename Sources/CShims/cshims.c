@@ -265,6 +265,14 @@ static void png_on_warning(png_structp png, png_const_charp message) {
     (void)message;
 }
 
+/* Reads from memory, with limits on sides and on what chunks may cost. */
+static void png_read_bounded(png_structp png, png_source *source) {
+    png_set_read_fn(png, source, png_read_memory);
+    png_set_user_limits(png, LM_MAX_SIDE, LM_MAX_SIDE);
+    png_set_chunk_cache_max(png, 1000);
+    png_set_chunk_malloc_max(png, 8u << 20);
+}
+
 static int png_decode(const unsigned char *data, size_t size, const png_header *h, lm_image_info *out) {
     png_source source = {data, size, 0, ""};
     size_t row_size = (size_t)png_row_bytes(h, h->width);
@@ -282,10 +290,7 @@ static int png_decode(const unsigned char *data, size_t size, const png_header *
         free(row);
         return refuse(out, LM_IMAGE_CORRUPT, "the image data is damaged (libpng: %s)", source.message);
     }
-    png_set_read_fn(png, &source, png_read_memory);
-    png_set_user_limits(png, LM_MAX_SIDE, LM_MAX_SIDE);
-    png_set_chunk_cache_max(png, 1000);
-    png_set_chunk_malloc_max(png, 8u << 20);
+    png_read_bounded(png, &source);
     /* png_walk has already verified every CRC and the zlib Adler-32: do not pay twice. */
     png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
 #ifdef PNG_IGNORE_ADLER32
@@ -644,10 +649,7 @@ static int png_thumbnail(const unsigned char *data, size_t size, int side, unsig
         free(acc);
         return refuse(out, LM_IMAGE_CORRUPT, "the image data is damaged (libpng: %s)", source.message);
     }
-    png_set_read_fn(png, &source, png_read_memory);
-    png_set_user_limits(png, LM_MAX_SIDE, LM_MAX_SIDE);
-    png_set_chunk_cache_max(png, 1000);
-    png_set_chunk_malloc_max(png, 8u << 20);
+    png_read_bounded(png, &source);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
     png_read_info(png, info);
     uint32_t width = png_get_image_width(png, info), height = png_get_image_height(png, info);
