@@ -39,41 +39,82 @@ public struct PageJournal: Sendable {
     }
 
     /// Every page's latest version. A line a stop cut short is ignored: the
-    /// page it described was not placed yet.
+    /// page it described was not placed yet. The journal is read in chunks,
+    /// never whole: at a million images it is hundreds of megabytes.
     public func load() throws(FileSystemError) -> (pages: [String: PageManifest], lines: Int) {
-        let bytes: [UInt8]
-        do { bytes = try rooted().read(file).bytes } catch {
-            if error.isNotFound { return ([:], 0) }
-            throw error
-        }
         var pages: [String: PageManifest] = [:]
         var lines = 0
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
-            if end > start, let manifest = Self.decode(Array(bytes[start..<end])) {
-                pages[manifest.page] = manifest
-                lines += 1
+        do {
+            try eachLine { line in
+                if let manifest = Self.decode(Array(line)) {
+                    pages[manifest.page] = manifest
+                    lines += 1
+                }
             }
-            start = end + 1
+        } catch {
+            if error.isNotFound { return ([:], 0) }
+            throw error
         }
         return (pages, lines)
     }
 
-    /// The latest version of one page, reading only the lines that name it.
-    public func manifest(of id: String) -> PageManifest? {
-        guard let bytes = try? rooted().read(file).bytes else { return nil }
-        let needle = Array("\"page\":\"\(id)\"".utf8)
-        var found: PageManifest?
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
-            let line = bytes[start..<end]
-            if Self.contains(line, needle), let manifest = Self.decode(Array(line)), manifest.page == id {
-                found = manifest
+    /// Calls `body` with each non-empty line of the journal (without its
+    /// newline), the last one even when no newline ends it.
+    func eachLine(_ body: (ArraySlice<UInt8>) -> Void) throws(FileSystemError) {
+        let root = try rooted()
+        guard let rooted = root as? RootedDirectory else {
+            let bytes = try root.read(file).bytes
+            Self.splitLines(bytes[...], final: true, body)
+            return
+        }
+        let (folder, name) = try rooted.parent(Array(file.utf8))
+        let shown = folder.shown(name)
+        let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw FileSystemError.opening(shown) }
+        defer { close(fd) }
+        var s = stat()
+        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", shown) }
+        guard FileStatus(s).kind == .regular else { throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file") }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var pending: [UInt8] = []
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", shown) }
+            if n == 0 { break }
+            pending.append(contentsOf: chunk[0..<n])
+            let consumed = Self.splitLines(pending[...], final: false, body)
+            pending.removeFirst(consumed)
+        }
+        Self.splitLines(pending[...], final: true, body)
+    }
+
+    /// Calls `body` with each non-empty line of `bytes`; the rest after the
+    /// last newline too when `final`. Returns how many bytes were consumed.
+    @discardableResult
+    static func splitLines(_ bytes: ArraySlice<UInt8>, final: Bool, _ body: (ArraySlice<UInt8>) -> Void) -> Int {
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            guard let end = bytes[start...].firstIndex(of: 10) else {
+                if final { body(bytes[start...]); return bytes.count }
+                break
             }
+            if end > start { body(bytes[start..<end]) }
             start = end + 1
         }
+        return start - bytes.startIndex
+    }
+
+    /// The latest version of one page, reading only the lines that name it.
+    public func manifest(of id: String) -> PageManifest? {
+        let needle = Array("\"page\":\"\(id)\"".utf8)
+        var found: PageManifest?
+        do {
+            try eachLine { line in
+                if Self.contains(line, needle), let manifest = Self.decode(Array(line)), manifest.page == id {
+                    found = manifest
+                }
+            }
+        } catch { return nil }
         return found
     }
 
