@@ -23,7 +23,7 @@ struct PageJournalTests {
         try journal.append((1...pages).map { Self.manifest($0, revision: 1) })
         try journal.append((1...pages).filter { $0 % 7 == 0 }.map { Self.manifest($0, revision: 2) })
         let size = try #require(try FileManager.default.attributesOfItem(atPath: journal.file)[.size] as? Int)
-        #expect(size > 3 << 20)
+        #expect(size > 2 << 20)
         let whole = JSONWriter.compact(Self.manifest(pages + 1, revision: 1).json)
         try RootedDirectory.open(root).append(journal.file, String(whole.prefix(whole.count / 2)))
 
