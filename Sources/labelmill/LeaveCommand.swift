@@ -57,7 +57,7 @@ extension LeaveCommand {
     /// which it does on its next look; no new pages come meanwhile.
     func leaveSharedRoot(_ queue: WorkQueue, name: String) throws {
         let ws = queue.workspace, project = queue.project
-        try SharedRootUser.require(name, for: "sign out", in: project)
+        try SharedRootUser.require(name, for: .leave, in: project)
         let folder = ws.labeler(project, name)
         guard LocalPaths.status(folder)?.kind == .directory else {
             throw CommandFailure("\(name) is not signed in to \(project) (no folder \(folder))")

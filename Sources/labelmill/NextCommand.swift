@@ -41,7 +41,7 @@ extension NextCommand {
     func signInToSharedRoot(_ queue: WorkQueue, name: String) throws {
         let ws = queue.workspace, project = queue.project
         let uid = getuid()
-        let labeler = try SharedRootUser.require(name, for: "sign in", in: project)
+        let labeler = try SharedRootUser.require(name, for: .next, in: project)
         var st = stat()
         // Labelers cannot read Inbox: the project is known by its folder in Watch.
         guard lstat(ws.watch(project), &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
