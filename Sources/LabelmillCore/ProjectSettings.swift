@@ -6,8 +6,10 @@ public struct ProjectSettings: Sendable, Equatable {
     public var pagesPerLabeler: Int = 1
     public var leaseMinutes: Double = 60
     public var flushSeconds: Double = 10
+    /// ML assist (SPEC section 7); nil when the project does not use it.
+    public var assist: AssistSettings?
 
-    public static let keys = ["task", "tags", "page_size", "pages_per_labeler", "lease_minutes", "flush_seconds"]
+    public static let keys = ["task", "tags", "page_size", "pages_per_labeler", "lease_minutes", "flush_seconds", "assist"]
 
     public init(task: TaskKind, tags: [String], pageSize: Int = 4, pagesPerLabeler: Int = 1,
                 leaseMinutes: Double = 60, flushSeconds: Double = 10) {
@@ -46,6 +48,8 @@ public struct ProjectSettings: Sendable, Equatable {
                 settings.leaseMinutes = try Self.positive(v, key: "lease_minutes")
             case "flush_seconds":
                 settings.flushSeconds = try Self.positive(v, key: "flush_seconds", allowZero: true)
+            case "assist":
+                settings.assist = try AssistSettings(node: v)
             default:
                 let hint = Suggest.nearest(to: member.key, in: Self.keys).map { "; did you mean \"\($0)\"?" } ?? ""
                 throw SettingsError(key: member.key, message: "unknown key \"\(member.key)\"\(hint)")
@@ -55,19 +59,24 @@ public struct ProjectSettings: Sendable, Equatable {
         guard let tags else { throw SettingsError(key: "tags", message: "is required: a list of 1 to 1000 tag names") }
         settings.task = task
         settings.tags = tags
+        if settings.assist?.embedder == .predictor {
+            throw SettingsError(key: "assist.embedder", message: "\"predictor\" needs the project's \"predictor\" (SPEC section 8), which this version does not take yet; use \"builtin\"")
+        }
         self = settings
     }
 
     /// The settings as project.json text.
     public var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("task", .string(task.rawValue)),
             ("tags", .array(tags.map(JSONValue.string))),
             ("page_size", .number(Double(pageSize))),
             ("pages_per_labeler", .number(Double(pagesPerLabeler))),
             ("lease_minutes", .number(leaseMinutes)),
             ("flush_seconds", .number(flushSeconds)),
-        ])
+        ]
+        if let assist { members.append(("assist", assist.json)) }
+        return .object(members)
     }
 
     /// The one rule every command applies to project.json against what the

@@ -23,6 +23,8 @@ public struct Workspace: Sendable, Equatable {
     public func labelers(_ project: String) -> String { path("Watch", project, "labelers") }
     public func labeler(_ project: String, _ name: String) -> String { path("Watch", project, "labelers", name) }
     public func conflicts(_ project: String) -> String { path("Watch", project, "conflicts") }
+    /// With ML assist, taken images wait here (named by SHA-256) until paged.
+    public func pool(_ project: String) -> String { path("Watch", project, "pool") }
     public func outbox(_ project: String) -> String { path("Outbox", project) }
     public func rejected(_ project: String) -> String { path("Outbox", project, "rejected") }
     public func events(_ project: String) -> String { path("Outbox", project, "events.jsonl") }
@@ -34,6 +36,9 @@ public struct Workspace: Sendable, Equatable {
     /// The daemon's copy of each page: page.json as it last wrote it, plus hard
     /// links to the images while the page is live.
     public func copies(_ project: String) -> String { path(".labelmill", "pages", project) }
+    /// ML assist's state: the embeddings (embeddings.log) and the model in use (model.json).
+    public func assist(_ project: String) -> String { path(".labelmill", "assist", project) }
+    public func assistModelFile(_ project: String) -> String { path(".labelmill", "assist", project, "model.json") }
 
     /// Where a page lives.
     public enum Place: Sendable, Equatable, Hashable {
