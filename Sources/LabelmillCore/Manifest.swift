@@ -52,6 +52,36 @@ public struct PageError: Sendable, Equatable {
     }
 }
 
+/// A model's suggestion for an image (SPEC section 7): written by the daemon,
+/// never a label until the labeler keeps it in `tags`.
+public struct Prelabel: Sendable, Equatable {
+    public var tag: String
+    public var confidence: Double
+    public var model: String
+    public init(tag: String, confidence: Double, model: String) {
+        self.tag = tag; self.confidence = confidence; self.model = model
+    }
+}
+
+/// Where an accepted image's label came from (SPEC sections 7 and 8).
+public enum LabelSource: String, Sendable, CaseIterable {
+    case human
+    case modelAccepted = "model-accepted"
+    case modelCorrected = "model-corrected"
+    case modelAdjusted = "model-adjusted"
+    case imported = "import"
+}
+
+/// What ML assist did for a page: its images were clustered, prelabeled, or both.
+public struct PageAssist: Sendable, Equatable {
+    public var clustered: Bool
+    public var prelabeled: Bool
+    public var model: String?
+    public init(clustered: Bool, prelabeled: Bool, model: String?) {
+        self.clustered = clustered; self.prelabeled = prelabeled; self.model = model
+    }
+}
+
 /// One image of a page. `file`, `width`, `height`, `source` and `sha256` are the
 /// daemon's; `tags` (classification) or `regions` (bbox, polygon) are the labels.
 public struct PageImage: Sendable, Equatable {
@@ -60,14 +90,20 @@ public struct PageImage: Sendable, Equatable {
     public var height: Int
     public var source: String
     public var sha256: String
+    /// The model's suggestions, best first (the daemon's; ML assist).
+    public var prelabels: [Prelabel]?
     public var tags: [String]?
     public var regions: [Region]?
+    /// Where the label came from, set when the page is accepted.
+    public var labelSource: LabelSource?
     public var comment: String?
 
     public init(file: String, width: Int, height: Int, source: String, sha256: String,
-                tags: [String]? = nil, regions: [Region]? = nil, comment: String? = nil) {
+                tags: [String]? = nil, regions: [Region]? = nil, comment: String? = nil,
+                prelabels: [Prelabel]? = nil, labelSource: LabelSource? = nil) {
         self.file = file; self.width = width; self.height = height; self.source = source
         self.sha256 = sha256; self.tags = tags; self.regions = regions; self.comment = comment
+        self.prelabels = prelabels; self.labelSource = labelSource
     }
 }
 
@@ -81,6 +117,8 @@ public struct PageManifest: Sendable, Equatable {
     public var task: TaskKind
     public var tags: [String]
     public var status: PageStatus
+    /// What ML assist did for this page (the daemon's).
+    public var assist: PageAssist?
     public var images: [PageImage]
     public var comment: String?
     /// The labeler holding the page, when one does.
@@ -89,16 +127,18 @@ public struct PageManifest: Sendable, Equatable {
 
     public init(schema: String, project: String, page: String, revision: Int, task: TaskKind,
                 tags: [String], status: PageStatus, images: [PageImage], comment: String? = nil,
-                assignedTo: String? = nil, errors: [PageError]? = nil) {
+                assignedTo: String? = nil, errors: [PageError]? = nil, assist: PageAssist? = nil) {
         self.schema = schema; self.project = project; self.page = page; self.revision = revision
         self.task = task; self.tags = tags; self.status = status; self.images = images
         self.comment = comment; self.assignedTo = assignedTo; self.errors = errors
+        self.assist = assist
     }
 }
 
 extension PageManifest {
     /// Takes the labels (tags, regions, comments) of another version of this
-    /// page, image by image, keeping everything the daemon wrote.
+    /// page, image by image, keeping everything the daemon wrote (prelabels,
+    /// assist, label_source included: the daemon's copy wins).
     public mutating func adoptLabels(from other: PageManifest) {
         comment = other.comment
         let byFile = Dictionary(other.images.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })

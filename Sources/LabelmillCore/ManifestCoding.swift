@@ -12,6 +12,7 @@ extension PageManifest {
             ("tags", .array(tags.map(JSONValue.string))),
             ("status", .string(status.rawValue)),
         ]
+        if let assist { members.append(("assist", assist.json)) }
         if let assignedTo { members.append(("assigned_to", .string(assignedTo))) }
         if let comment { members.append(("comment", .string(comment))) }
         members.append(("images", .array(images.map { $0.json(task: task) })))
@@ -46,6 +47,8 @@ extension PageManifest {
                 source: try need("source", \.stringValue, in: raw),
                 sha256: try need("sha256", \.stringValue, in: raw),
                 comment: raw["comment"]?.stringValue)
+            image.prelabels = raw["prelabels"]?.arrayValue.map { $0.compactMap(Prelabel.init(json:)) }
+            image.labelSource = raw["label_source"]?.stringValue.flatMap(LabelSource.init(rawValue:))
             if task.isClassification {
                 image.tags = raw["tags"]?.arrayValue?.compactMap(\.stringValue)
             } else if let list = raw["regions"]?.arrayValue {
@@ -61,7 +64,8 @@ extension PageManifest {
             task: task, tags: tags, status: status, images: images,
             comment: json["comment"]?.stringValue,
             assignedTo: json["assigned_to"]?.stringValue,
-            errors: json["errors"]?.arrayValue?.compactMap(PageError.init(json:)))
+            errors: json["errors"]?.arrayValue?.compactMap(PageError.init(json:)),
+            assist: json["assist"].flatMap(PageAssist.init(json:)))
     }
 }
 
@@ -79,11 +83,13 @@ extension PageImage {
             ("source", .string(source)),
             ("sha256", .string(sha256)),
         ]
+        if let prelabels { members.append(("prelabels", .array(prelabels.map(\.json)))) }
         if task.isClassification {
             members.append(("tags", tags.map { .array($0.map(JSONValue.string)) } ?? .null))
         } else {
             members.append(("regions", regions.map { .array($0.map(\.json)) } ?? .null))
         }
+        if let labelSource { members.append(("label_source", .string(labelSource.rawValue))) }
         if let comment { members.append(("comment", .string(comment))) }
         return .object(members)
     }
@@ -124,6 +130,32 @@ extension Region {
         } else {
             return nil
         }
+    }
+}
+
+extension Prelabel {
+    public var json: JSONValue {
+        .object([("tag", .string(tag)), ("confidence", .number(confidence)), ("model", .string(model))])
+    }
+
+    public init?(json: JSONValue) {
+        guard let tag = json["tag"]?.stringValue, let confidence = json["confidence"]?.numberValue,
+              let model = json["model"]?.stringValue else { return nil }
+        self.init(tag: tag, confidence: confidence, model: model)
+    }
+}
+
+extension PageAssist {
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [("clustered", .bool(clustered)), ("prelabeled", .bool(prelabeled))]
+        if let model { members.append(("model", .string(model))) }
+        return .object(members)
+    }
+
+    public init?(json: JSONValue) {
+        guard case .object = json else { return nil }
+        self.init(clustered: json["clustered"]?.boolValue ?? false, prelabeled: json["prelabeled"]?.boolValue ?? false,
+                  model: json["model"]?.stringValue)
     }
 }
 

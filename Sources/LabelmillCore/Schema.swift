@@ -46,6 +46,16 @@ public enum PageSchema {
           "enum": ["open", "submitted", "rejected", "done"],
           "description": "open: being labeled. Set it to \"submitted\" to hand the page in. rejected: the daemon found problems, listed in \"errors\"; fix them and submit again. done: accepted."
         },
+        "assist": {
+          "type": "object",
+          "additionalProperties": false,
+          "description": "What ML assist did for this page: its images were clustered (similar images together) and/or prelabeled by a model. Written by the daemon.",
+          "properties": {
+            "clustered": { "type": "boolean", "description": "The images were chosen because they look alike." },
+            "prelabeled": { "type": "boolean", "description": "Some images have their tags filled in from a model's confident suggestion: check them." },
+            "model": { "type": "string", "description": "The model that prelabeled the page." }
+          }
+        },
         "assigned_to": {
           "type": "string",
           "description": "The labeler holding this page. Written by the daemon."
@@ -115,8 +125,12 @@ public enum PageSchema {
         },
         "prelabels": {
           "type": "array",
-          "description": "Suggestions from a model, with its confidence. Written by the daemon; you may leave them. They are not labels: copy one into the labels to use it.",
+          "description": "Suggestions from a model, with its confidence. Written by the daemon; you may leave them. On a classification page a confident suggestion is already filled into \"tags\": keep it or change it.",
           "items": { "$ref": "#/definitions/prelabel" }
+        },
+        "labelSource": {
+          "enum": ["human", "model-accepted", "model-corrected", "model-adjusted", "import"],
+          "description": "Where the accepted label came from. Written by the daemon when the page is accepted."
         },
         "multiClassImage": {
           "type": "object",
@@ -135,7 +149,8 @@ public enum PageSchema {
               "description": "This image's tag: a list holding exactly one of the page's \"tags\", e.g. [\"Dog\"]. null until labeled."
             },
             "comment": { "$ref": "#/definitions/imageComment" },
-            "prelabels": { "$ref": "#/definitions/prelabels" }
+            "prelabels": { "$ref": "#/definitions/prelabels" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "multiLabelImage": {
@@ -155,7 +170,8 @@ public enum PageSchema {
               "description": "This image's tags: one or more of the page's \"tags\", each once, e.g. [\"Dog\", \"Cat\"]. null until labeled."
             },
             "comment": { "$ref": "#/definitions/imageComment" },
-            "prelabels": { "$ref": "#/definitions/prelabels" }
+            "prelabels": { "$ref": "#/definitions/prelabels" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "bboxImage": {
@@ -174,7 +190,8 @@ public enum PageSchema {
               "description": "The boxes marked on this image, one tag each. null until labeled; [] means there is nothing to mark."
             },
             "comment": { "$ref": "#/definitions/imageComment" },
-            "prelabels": { "$ref": "#/definitions/prelabels" }
+            "prelabels": { "$ref": "#/definitions/prelabels" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "polygonImage": {
@@ -193,7 +210,8 @@ public enum PageSchema {
               "description": "The polygons marked on this image, one tag each. null until labeled; [] means there is nothing to mark."
             },
             "comment": { "$ref": "#/definitions/imageComment" },
-            "prelabels": { "$ref": "#/definitions/prelabels" }
+            "prelabels": { "$ref": "#/definitions/prelabels" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "tag": {

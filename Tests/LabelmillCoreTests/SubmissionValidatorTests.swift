@@ -48,7 +48,7 @@ struct ValidationRule1Tests {
         expectErrors("multi-class", text, [
             Wanted(8, "\"commnet\"", "/commnet", "unknown key \"commnet\"; did you mean \"comment\"?"),
             Wanted(8, "\"regions\"", "/regions", "unknown key \"regions\" here; it belongs inside an image of \"images\""),
-            Wanted(8, "\"colour\"", "/colour", "unknown key \"colour\"; the keys allowed here are: $schema, project, page, revision, task, tags, status, assigned_to, comment, images, errors"),
+            Wanted(8, "\"colour\"", "/colour", "unknown key \"colour\"; the keys allowed here are: $schema, project, page, revision, task, tags, status, assist, assigned_to, comment, images, errors"),
         ])
     }
 
@@ -134,6 +134,21 @@ struct ValidationRule1Tests {
         expectErrors("bbox", bad, [
             Wanted(11, "1.5", "/images/1/prelabels/0/confidence", "\"confidence\" must be a number from 0 to 1, not the number 1.5"),
             Wanted(13, "\"pointr\"", "/errors/0/pointr", "unknown key \"pointr\"; did you mean \"pointer\"?"),
+        ])
+    }
+
+    @Test func assistNotesAreAcceptedAndChecked() {
+        let text = Pages.edit("multi-class", image: 1, "\"tags\": [\"Cat\"]",
+                              "\"prelabels\": [{ \"tag\": \"Cat\", \"confidence\": 0.99, \"model\": \"builtin-1\" }], \"tags\": [\"Cat\"], \"label_source\": \"model-accepted\"")
+            .replacing("\"status\": \"submitted\",", with: "\"status\": \"submitted\", \"assist\": { \"clustered\": true, \"prelabeled\": true, \"model\": \"builtin-1\" },")
+        expectErrors("multi-class", text, [])
+        let bad = text.replacing("\"clustered\": true", with: "\"clustered\": \"yes\"")
+            .replacing("\"model\": \"builtin-1\" },", with: "\"modle\": \"builtin-1\" },")
+            .replacing("\"model-accepted\"", with: "\"model-acepted\"")
+        expectErrors("multi-class", bad, [
+            Wanted(8, "\"yes\"", "/assist/clustered", "\"clustered\" must be true or false, not the string \"yes\""),
+            Wanted(8, "\"modle\"", "/assist/modle", "unknown key \"modle\"; did you mean \"model\"?"),
+            Wanted(11, "\"model-acepted\"", "/images/1/label_source", "\"label_source\" must be one of \"human\", \"model-accepted\", \"model-corrected\", \"model-adjusted\", \"import\", not the string \"model-acepted\"; did you mean \"model-accepted\"?"),
         ])
     }
 

@@ -1,5 +1,6 @@
-/// The lists the daemon writes into a page ("prelabels", "errors"): a labeler may leave
-/// or delete them, but what is there must have their shape.
+/// What the daemon writes into a page besides its fixed keys ("prelabels", "assist",
+/// "label_source", "errors"): a labeler may leave or delete them, but what is there
+/// must have their shape. On acceptance the daemon's own copy of them wins.
 extension PageReview {
     mutating func prelabels(_ node: JSONNode, _ p: String) {
         guard case .array(let items) = node.kind else {
@@ -28,6 +29,23 @@ extension PageReview {
                 default:
                     unknownKey(m, in: ip, allowed: SubmissionValidator.prelabelKeys)
                 }
+            }
+        }
+    }
+
+    mutating func assistNote(_ node: JSONNode) {
+        guard case .object(let members) = node.kind else {
+            report(node, "/assist", "\"assist\" must be an object like {\"clustered\": true} (the daemon writes it; you may leave it as it is), not \(kindName(node))")
+            return
+        }
+        for m in members {
+            let mp = pointer("/assist", m.key)
+            switch m.key {
+            case "clustered", "prelabeled":
+                if case .bool = m.value.kind { break }
+                report(m.value, mp, "\"\(m.key)\" must be true or false, not \(kindName(m.value))")
+            case "model": requireString(m.value, mp, m.key)
+            default: unknownKey(m, in: "/assist", allowed: SubmissionValidator.assistKeys)
             }
         }
     }

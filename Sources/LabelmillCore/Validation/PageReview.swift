@@ -91,6 +91,8 @@ struct PageReview {
                 images(v)
             case "errors":
                 errorList(v)
+            case "assist":
+                assistNote(v)
             default:
                 unknownKey(m, in: "", allowed: SubmissionValidator.pageKeys)
             }
@@ -158,6 +160,8 @@ struct PageReview {
                 requireString(v, mp, "comment")
             case "prelabels":
                 prelabels(v, mp)
+            case "label_source":
+                requireChoice(v, mp, m.key, LabelSource.allCases.map(\.rawValue))
             case "tags":
                 if let task, !task.isClassification {
                     report(m.keyPosition, mp, "\"tags\" is for classification pages; this is a \(task.rawValue) page: label \(label) with \"regions\" instead")

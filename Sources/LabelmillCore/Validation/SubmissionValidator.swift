@@ -42,13 +42,15 @@ public struct PageCheck: Sendable {
 /// Rule3EveryImageLabeled, Rule4KnownTags, Rule5Box, Rule6Polygon.
 public enum SubmissionValidator {
     public static let pageKeys = ["$schema", "project", "page", "revision", "task", "tags", "status",
-                                  "assigned_to", "comment", "images", "errors"]
+                                  "assist", "assigned_to", "comment", "images", "errors"]
     /// Image keys; an image holds `tags` (classification) or `regions` (bbox, polygon), not both.
-    public static let imageKeys = ["file", "width", "height", "source", "sha256", "tags", "regions", "comment", "prelabels"]
+    public static let imageKeys = ["file", "width", "height", "source", "sha256", "prelabels", "tags", "regions",
+                                   "label_source", "comment"]
     /// Region keys; a region holds `box` (bbox) or `polygon` (polygon tasks).
     public static let regionKeys = ["tag", "box", "polygon", "comment"]
     public static let boxKeys = ["x", "y", "width", "height"]
     public static let prelabelKeys = ["tag", "confidence", "model", "box", "polygon"]
+    public static let assistKeys = ["clustered", "prelabeled", "model"]
     public static let errorKeys = ["line", "column", "pointer", "message"]
     public static let maxPolygonPoints = 10_000
 
