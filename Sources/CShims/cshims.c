@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -19,6 +20,11 @@
 
 int lm_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_NOREPLACE);
+}
+
+int lm_lower_thread_priority(int nice_value) {
+    /* Linux gives each thread its own nice value: this one only. */
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value);
 }
 
 int lm_syncfs(int fd) {

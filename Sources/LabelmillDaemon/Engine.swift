@@ -49,6 +49,8 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     var holdingEvents = false
     /// Event lines waiting to be appended, by project.
     var pendingEvents: [String: [String]] = [:]
+    /// ML assist's background work, once a project uses it.
+    var assistWorkerStorage: AssistWorker?
 
     /// The workspace root, held open: every path inside it is opened through
     /// it, never through a link. Opened here, or by `prepare()` if it was not there yet.
@@ -117,6 +119,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             }
         }
         flushEvents()
+        if once { finishAssistOnce() } else { pageFromPool() }
         // A file not looked at for ten minutes is judged by its file times again if it comes back.
         if now() - lastForgotten >= 60 {
             seenChanges.forget(lookedBefore: now() - 600)
@@ -149,6 +152,27 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                 project.watchDirty = false
                 try reviewPages(project, once: true)
                 try serveLabelers(project)
+            }
+        }
+        flushEvents()
+        if recheckDue == nil { finishAssistOnce() }
+    }
+
+    /// The end of a `watch --once` pass with ML assist: what is due is done
+    /// before it returns (embeddings, clusters and training ran inline as they
+    /// came up), and the queue is filled from the pool with what they say:
+    /// pages made, labelers served, again while that frees room in the queue.
+    func finishAssistOnce() {
+        for name in projects.keys.sorted() {
+            guard let project = projects[name], project.settings?.assist != nil, project.awaitingRecheck.isEmpty else { continue }
+            runGuarded(project) { () throws(FileSystemError) in
+                for _ in 0..<4 {
+                    let before = (project.pending.count, queuedPages(project))
+                    try buildPages(project, flushAll: true)
+                    try refusePagedDuplicates(project)
+                    try serveLabelers(project)
+                    if (project.pending.count, queuedPages(project)) == before { break }
+                }
             }
         }
         flushEvents()
@@ -224,6 +248,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             let settings = try ProjectSettings(bytes: bytes)
             if !project.copiesLoaded {
                 try loadCopies(project)
+                try loadPool(project)
                 project.copiesLoaded = true
             }
             // Class ids must never move: the pages made so far carry the tags they were made with.
@@ -422,6 +447,9 @@ final class ProjectState {
     var queueListed: FileStatus?
     /// The labelers served last, whether one had room, and what that was served from.
     var staffed: (names: [String], room: Bool, view: StaffingView)?
+
+    /// ML assist's state (SPEC section 7), once the project has a pool.
+    var assist: ProjectAssist?
 
     init(name: String) { self.name = name }
 }

@@ -217,6 +217,7 @@ extension Engine {
             }
         }
         flushEvents()
+        pageFromPool()
     }
 
     /// The folders where a page is now: the queue, its holder's folder on
@@ -315,6 +316,7 @@ extension Engine {
             }
         }
         flushEvents()
+        pageFromPool()
     }
 
     /// When the project's inbox needs another look: a file's quiet period
@@ -322,6 +324,14 @@ extension Engine {
     func inboxDue(_ project: ProjectState) -> Double? {
         var due = project.inboxWaitUntil
         if let settings = project.settings, !project.pending.isEmpty {
+            if let assist = settings.assist, queuedPages(project) >= assist.queuePages {
+                // A full queue: the pool waits until a labeler takes a page (`pageFromPool`).
+                return due
+            }
+            if settings.assist != nil, let state = project.assist, !state.asked.isEmpty {
+                // Embeddings under way: pages are made as they come (the worker wakes the daemon), or without them once waited for long enough.
+                return min(due ?? .infinity, state.embedDue)
+            }
             due = min(due ?? .infinity, QuietPeriod(seconds: settings.flushSeconds).end(since: project.inbox.lastActivity))
         }
         return due

@@ -64,8 +64,9 @@ extension Engine {
         }
         project.inbox.keep(only: present)
         project.awaitingRecheck = project.awaitingRecheck.filter { present.contains($0.key) }
-        // A queued image that vanished from the inbox before its page was built is dropped from the plan.
-        project.removePending { !present.contains($0.rawPath) }
+        // A queued image that vanished from the inbox before its page was built is dropped from the plan
+        // (one in the pool is the daemon's and stays).
+        project.removePending { !present.contains($0.rawPath) && !isPooled($0, in: project) }
         project.duplicates.removeAll { !present.contains($0.0.rawPath) }
         if ready.isEmpty && rechecked.isEmpty { return }
         let ordered = ready.sorted(by: { $0.source < $1.source })
@@ -194,10 +195,15 @@ extension Engine {
             return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
         }
         if project.pendingHashes.contains(sha) {
+            if let pooled = project.pending.first(where: { $0.sha256 == sha && isPooled($0, in: project) }) {
+                // The original waits in the pool, maybe for long: refused now, naming it.
+                return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in the pool, waiting for its page, as \"\(pooled.source)\"")
+            }
             // Refused once the original has its page, so the reason can name it.
             project.duplicates.append((item, sha))
             return
         }
+        if project.settings?.assist != nil { return try pool(item, facts: facts, sha256: sha, into: project) }
         project.addPending(AcceptedImage(rawPath: item.rawPath, name: item.name ?? "", source: item.source, status: item.status,
                                              sha256: sha, width: facts.width, height: facts.height))
     }

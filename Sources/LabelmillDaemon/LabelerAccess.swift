@@ -93,11 +93,12 @@ public enum LabelerAccess {
     /// Keeps a project's folders in a set-up root as SPEC section 10 says:
     /// labelers/ lets the labelers' group create their own folder (sticky:
     /// nobody renames or deletes another's; no read: nobody lists them); queue/
-    /// and conflicts/ are the daemon's alone.
+    /// conflicts/ and pool/ (ML assist) are the daemon's alone.
     public static func secure(project: String, in workspace: Workspace, root: any FileSystem) throws(FileSystemError) {
         guard RootAccess.load(workspace) != nil else { return }
         try root.makeFolders(workspace.labelers(project))
-        let modes: [(String, mode_t)] = [(workspace.labelers(project), 0o1730), (workspace.queue(project), 0o700), (workspace.conflicts(project), 0o700)]
+        let modes: [(String, mode_t)] = [(workspace.labelers(project), 0o1730), (workspace.queue(project), 0o700), (workspace.conflicts(project), 0o700),
+                                         (workspace.pool(project), 0o700)]
         for (folder, mode) in modes {
             var st = stat()
             guard lstat(folder, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == getuid(), st.st_mode & 0o7777 != mode else { continue }

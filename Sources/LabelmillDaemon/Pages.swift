@@ -36,18 +36,18 @@ extension Engine {
         var made: [PageManifest] = []
         var built: [AcceptedImage] = []
         var number = project.nextNumber
-        let sizes = PagePlan.pageSizes(pending: project.pending.count, pageSize: settings.pageSize,
-                                       flush: flushAll || quiet, maxPages: maxPages)
-        for size in sizes {
-            let images = Array(project.pending[built.count..<built.count + size])
+        let picks = pickPages(project, settings: settings, flush: flushAll || quiet, maxPages: maxPages)
+        for pick in picks {
             var entries: [PageImage] = []
-            for (image, file) in zip(images, PagePlan.fileNames(images.map(\.name))) {
+            for (image, file) in zip(pick.images, PagePlan.fileNames(pick.images.map(\.name))) {
                 entries.append(PageImage(file: file, width: image.width, height: image.height, source: image.source, sha256: image.sha256))
             }
-            made.append(PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: PageID.make(number),
-                                     revision: 1, task: settings.task, tags: settings.tags, status: .open, images: entries))
+            var manifest = PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: PageID.make(number),
+                                        revision: 1, task: settings.task, tags: settings.tags, status: .open, images: entries)
+            if let assist = pick.assist { decorate(&manifest, with: assist, in: project) }
+            made.append(manifest)
             number += 1
-            built += images
+            built += pick.images
         }
         guard !made.isEmpty else { return false }
         // Each image is kept (hard-linked by its hash) before the journal names it.
@@ -78,7 +78,13 @@ extension Engine {
         // always be restored, so the inbox originals may move into them.
         try makeDurable(built, journal: journal)
         project.nextNumber = number
-        project.removeFirstPending(built.count)
+        if picks.contains(where: { $0.assist != nil }) {
+            let taken = Set(built.map(\.sha256))
+            project.removePending { taken.contains($0.sha256) }
+            for sha in taken { project.assist?.left(sha) }
+        } else {
+            project.removeFirstPending(built.count)
+        }
         var originals = built.makeIterator()
         var sources: [[String: [UInt8]]] = []
         for manifest in made {
@@ -105,7 +111,71 @@ extension Engine {
         }
         project.tally.images += built.count
         project.tally.pages += made.count
-        return sizes.count == maxPages
+        return picks.count == maxPages
+    }
+
+    /// The images of the next pages: with ML assist, as `PoolPlan` says
+    /// (only while the queue is short, clustered and prelabeled); without,
+    /// in the order they were taken, all of them.
+    func pickPages(_ project: ProjectState, settings: ProjectSettings, flush: Bool, maxPages: Int) -> [PagePick] {
+        guard let assist = settings.assist else {
+            let sizes = PagePlan.pageSizes(pending: project.pending.count, pageSize: settings.pageSize, flush: flush, maxPages: maxPages)
+            var start = 0
+            return sizes.map { size in
+                defer { start += size }
+                return PagePick(images: Array(project.pending[start..<start + size]), assist: nil)
+            }
+        }
+        let room = min(maxPages, assist.queuePages - queuedPages(project))
+        guard room > 0 else { return [] }
+        let state = assistState(project)
+        if !state.labelsCounted {
+            // First look since the daemon started: a model is due if the outbox has the labels for one.
+            state.humanLabels = humanExamples(project, tags: settings.tags).count
+            state.labelsCounted = true
+            maybeTrain(project, settings: settings)
+        }
+        maybeCluster(project, settings: settings)
+        let model = state.paused == nil && assist.prelabel && settings.task == .multiClass ? state.model : nil
+        if state.suggestedBy != model?.name { (state.suggested, state.suggestedBy) = ([:], model?.name) }
+        var suggestions: [String: [(tag: String, confidence: Double)]] = [:]
+        let t = now()
+        var candidates: [PoolPlan.Candidate] = []
+        var bySha: [String: AcceptedImage] = [:]
+        // The images that waited longest (the pool in the order it came): bounded work per page made.
+        for image in project.pending.prefix(Self.clusterWindow) {
+            let sha = image.sha256
+            bySha[sha] = image
+            let vector = state.vectors[sha]
+            if let model, let vector {
+                if state.suggested[sha] == nil { state.suggested[sha] = model.suggestions(vector).ranked }
+                suggestions[sha] = state.suggested[sha]
+            }
+            let waiting = vector == nil && !state.failed.contains(sha)
+            // Images still waiting for the embedder count from when they came; the others as if they had waited enough.
+            candidates.append(PoolPlan.Candidate(id: sha, arrival: state.arrival[sha] ?? t, vector: vector.map(Vectors.normalized),
+                                                 cluster: state.clusters[sha], confidence: suggestions[sha]?.first?.confidence,
+                                                 waiting: waiting))
+        }
+        let plan = PoolPlan.pages(candidates, size: settings.pageSize, count: room, flush: flush, cluster: assist.cluster,
+                                  threshold: model?.threshold?.confidence, now: t, embedWait: Self.embedWaitSeconds)
+        // Images left waiting for the embedder: look again when their wait is over.
+        let paged = Set(plan.flatMap(\.ids))
+        state.dirty = false
+        state.plannedAt = queuedPages(project) + plan.count
+        state.embedDue = candidates.filter { $0.waiting && !paged.contains($0.id) }.map { $0.arrival + Self.embedWaitSeconds }.min() ?? .infinity
+        return plan.map { page in
+            let prelabels = page.prelabeled ? page.ids.compactMap { id in suggestions[id].map { (id, $0) } } : []
+            return PagePick(images: page.ids.map { bySha[$0]! },
+                            assist: PagePick.Assist(clustered: page.clustered, model: page.prelabeled ? model?.name : nil,
+                                                    prelabels: Dictionary(prelabels, uniquingKeysWith: { a, _ in a })))
+        }
+    }
+
+    /// Pages in the queue, not yet handed to a labeler.
+    func queuedPages(_ project: ProjectState) -> Int {
+        if let order = project.queueOrder { return order.ids.count }
+        return root.names(workspace.queue(project.name)).filter { PageID.number($0) != nil }.count
     }
 
     /// Above this many images a batch is flushed with one syncfs; below, each
@@ -195,9 +265,23 @@ extension Engine {
         try removeInboxLeftovers(of: done, in: project)
         try journal.dropImages(of: done)
         project.copies[done.page] = done
+        noteAccepted(done, in: project)
         if var classes = project.classes, !ClassRecord.labelTags(of: done).isSubset(of: classes.used) {
             classes.used.formUnion(ClassRecord.labelTags(of: done))
             recordClasses(project, classes)
         }
     }
+}
+
+/// The images of one page to make, and what ML assist says of it.
+struct PagePick {
+    struct Assist {
+        var clustered: Bool
+        /// The model that prelabeled the page, nil for a manual page.
+        var model: String?
+        /// The model's top suggestions by image (SHA-256), on a prelabeled page.
+        var prelabels: [String: [(tag: String, confidence: Double)]]
+    }
+    var images: [AcceptedImage]
+    var assist: Assist?
 }

@@ -190,6 +190,27 @@ extension Engine {
             try root.remove(original)
             logger.info("inbox original of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(image.source)"])
         }
+        try removePoolLeftovers(of: page, in: project)
+    }
+
+    /// The same for the pool (ML assist): a pool file of an image the page
+    /// holds, once the page can be restored without it.
+    func removePoolLeftovers(of page: PageManifest, in project: ProjectState) throws(FileSystemError) {
+        guard root.isDirectory(workspace.pool(project.name)) else { return }
+        let journal = PageJournal(workspace: workspace, project: project.name, root: root)
+        for image in page.images {
+            for kind in [ImageKind.png, .jpeg] {
+                let pooled = poolFile(project.name, sha256: image.sha256, kind: kind)
+                guard let found = root.status(pooled) else { continue }
+                if root.linksShowIdentity {
+                    guard let kept = root.status(journal.image(image.sha256)), found.inode == kept.inode, found.device == kept.device else { continue }
+                }
+                // Named by its SHA-256 by the daemon: without hard links, the name tells it.
+                try root.remove(pooled)
+                project.removePending { $0.sha256 == image.sha256 }
+                logger.info("pool file of a restored page removed", metadata: ["project": "\(project.name)", "page.id": "\(page.page)", "file": "\(Path.name(pooled))"])
+            }
+        }
     }
 
     /// Step 6. What a stop left of a page accepted just before (the labeler's

@@ -298,7 +298,15 @@ extension Engine {
     /// still exactly the version validated; otherwise it is checked again.
     func accept(_ submitted: PageManifest, validated: (bytes: [UInt8], status: FileStatus), at folder: String,
                 place: Workspace.Place, in project: ProjectState) throws(FileSystemError) {
+        // What the daemon wrote (prelabels, assist) comes from its own copy, the labels from the labeler's.
         var done = submitted
+        if let copy = project.copies[submitted.page] {
+            done = copy
+            done.adoptLabels(from: submitted)
+        }
+        if project.settings?.assist != nil || done.images.contains(where: { $0.prelabels != nil }) {
+            done.recordLabelSources()
+        }
         done.status = .done
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference

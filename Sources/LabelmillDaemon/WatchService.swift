@@ -46,6 +46,9 @@ public struct WatchService: Service {
             }
         }
         defer { watcher?.stop() }
+        // ML assist's background work runs on its own thread, and wakes the loop when a job is done.
+        engine.startAssistWorker { wakeup.signal() }
+        defer { engine.stopAssistWorker() }
         logger.info("watching", metadata: ["root": "\(engine.workspace.root)", "mode": "\(pollSeconds.map { "poll every \($0)s" } ?? "inotify")"])
         if let watcher {
             engine.rescanSeconds = rescanSeconds

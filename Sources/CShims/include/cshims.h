@@ -53,6 +53,9 @@ void lm_free_jpeg(unsigned char *buffer);
    whole, up to 16 M pixels); a JPEG is decoded at the smallest scale that
    still covers the thumbnail. Alpha is dropped, grey and palettes become RGB.
    LM_IMAGE_OK, or a refusal code with the reason in out->message. */
+/* Sets the calling thread's nice value (Linux: per thread). 0 or -1 with errno. */
+int lm_lower_thread_priority(int nice_value);
+
 int lm_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out);
 
 /* renameat2(RENAME_NOREPLACE): fails with EEXIST instead of overwriting. */

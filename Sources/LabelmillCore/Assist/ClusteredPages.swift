@@ -22,6 +22,13 @@ public enum ClusteredPages {
         guard size > 0, count > 0, !pool.isEmpty else { return [] }
         let k = clusterCount(images: pool.count, pageSize: size)
         let clusters = KMeans.fit(pool.map(\.vector), k: k, using: &generator).assignment
+        return pages(from: pool, clusters: clusters, size: size, count: count, partial: partial)
+    }
+
+    /// The same with the clusters given (`clusters[i]` is the cluster of
+    /// `pool[i]`), as the daemon does with the clusters its worker last found.
+    public static func pages(from pool: [PoolImage], clusters: [Int], size: Int, count: Int, partial: Bool = false) -> [[String]] {
+        guard size > 0, count > 0, !pool.isEmpty, clusters.count == pool.count else { return [] }
         var waiting = Set(pool.indices)
         let byAge = pool.indices.sorted { (pool[$0].arrival, pool[$0].id) < (pool[$1].arrival, pool[$1].id) }
         var pages: [[String]] = []

@@ -26,14 +26,16 @@ public enum EmbeddingLog {
 
     /// Every whole line's vector by SHA-256 (the first line of an image wins),
     /// and how many lines were skipped: damaged, of another dimension, or the
-    /// last one cut short (no newline) by a stop.
-    public static func read(_ text: [UInt8], dimensions: Int) -> (vectors: [String: [Double]], skipped: Int) {
+    /// last one cut short (no newline) by a stop. With `only`, the vectors of
+    /// those images alone (the others' lines are not decoded).
+    public static func read(_ text: [UInt8], dimensions: Int, only: Set<String>? = nil) -> (vectors: [String: [Double]], skipped: Int) {
         var vectors: [String: [Double]] = [:]
         var skipped = 0
         var start = 0
         for end in text.indices where text[end] == 10 {
             defer { start = end + 1 }
             guard end > start else { continue }
+            if let only, end - start > 64, !only.contains(String(decoding: text[start..<start + 64], as: UTF8.self)) { continue }
             guard let (sha, vector) = parse(Array(text[start..<end])), vector.count == dimensions else { skipped += 1; continue }
             if vectors[sha] == nil { vectors[sha] = vector }
         }

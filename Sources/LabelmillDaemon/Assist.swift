@@ -1,0 +1,305 @@
+import LabelmillCore
+import LabelmillFS
+
+/// What ML assist knows of one project (SPEC section 7), on the engine's
+/// thread: when each pool image came, the embeddings of the pool, the latest
+/// clustering, the model in use and the live check of its prelabels.
+final class ProjectAssist {
+    /// When each pool image came, on the daemon's clock.
+    var arrival: [String: Double] = [:]
+    /// Embeddings of pool images (raw builtin features).
+    var vectors: [String: [Double]] = [:]
+    /// Images whose embedding is stored in the log (never computed again).
+    var stored = Set<String>()
+    /// Embeddings asked of the worker and not back yet.
+    var asked = Set<String>()
+    /// Images the embedder could not read or decode: paged without one.
+    var failed = Set<String>()
+    /// The latest clustering of the pool (image -> cluster), and how many
+    /// embedded pool images it saw.
+    var clusters: [String: Int] = [:]
+    var clusteredCount = 0
+    var clusterGeneration = 0
+    var clustering = false
+    /// The model in use, if one passed calibration; paused by the live check.
+    var model: PrelabelModel?
+    var paused: String?
+    var training = false
+    /// Models trained so far in this project (the next is `builtin-<versions + 1>`).
+    var versions = 0
+    /// Human labels in the outbox, and how many the last training saw.
+    var humanLabels = 0
+    var labelsCounted = false
+    var trainedOn = 0
+    var live = LiveCheck(target: 0.97)
+    /// When an image still waiting for its embedding may be paged without it.
+    var embedDue = Double.infinity
+    /// Something pages depend on changed since the last plan; the queue's length at that plan.
+    var dirty = true
+    var plannedAt = -1
+    /// The model's suggestions for pool images, computed once per model.
+    var suggested: [String: [(tag: String, confidence: Double)]] = [:]
+    var suggestedBy: String?
+
+    func entered(_ image: AcceptedImage, at t: Double) {
+        arrival[image.sha256] = t
+        dirty = true
+    }
+
+    func left(_ sha: String) {
+        dirty = true
+        arrival[sha] = nil
+        suggested[sha] = nil
+        vectors[sha] = nil
+        clusters[sha] = nil
+    }
+}
+
+extension Engine {
+    /// How long a pool image waits for its embedding before it is paged without it.
+    static let embedWaitSeconds = 3.0
+    /// The oldest this many embedded pool images are clustered.
+    static let clusterWindow = 2000
+
+    func assistState(_ project: ProjectState) -> ProjectAssist {
+        if let state = project.assist { return state }
+        let state = ProjectAssist()
+        project.assist = state
+        return state
+    }
+
+    func embeddingLog(_ project: String) -> String { Path.join(workspace.assist(project), "embeddings.log") }
+
+    /// The worker: a thread while watching (`startAssistWorker`), else each job inline.
+    var assistWorker: AssistWorker {
+        if let worker = assistWorkerStorage { return worker }
+        let worker = AssistWorker(root: root)
+        assistWorkerStorage = worker
+        return worker
+    }
+
+    /// The embeddings already stored, and the pool's vectors from them; the
+    /// other pool images are embedded. The log's last line may be cut by a stop.
+    func loadEmbeddings(_ project: ProjectState) throws(FileSystemError) {
+        let state = assistState(project)
+        let pool = Set(project.pending.map(\.sha256))
+        if let text = try? root.read(embeddingLog(project.name), maxBytes: 1 << 34).bytes {
+            let read = EmbeddingLog.read(text, dimensions: BuiltinEmbedding.dimensions, only: pool)
+            for (sha, vector) in read.vectors { state.vectors[sha] = vector; state.stored.insert(sha) }
+            if text.last != 10 && !text.isEmpty {
+                // A line cut by a stop: ended, so the next line starts on its own.
+                try root.append(embeddingLog(project.name), "\n")
+            }
+        }
+        for image in project.pending where isPooled(image, in: project) { requestEmbedding(of: image, in: project) }
+    }
+
+    func requestEmbedding(of image: AcceptedImage, in project: ProjectState) {
+        let state = assistState(project)
+        guard state.vectors[image.sha256] == nil, !state.asked.contains(image.sha256), !state.failed.contains(image.sha256) else { return }
+        state.asked.insert(image.sha256)
+        let kept = PageJournal(workspace: workspace, project: project.name).image(image.sha256)
+        assistWorker.submit(.embed(project: project.name, sha256: image.sha256, path: String(decoding: image.rawPath, as: UTF8.self),
+                                   fallback: kept, log: embeddingLog(project.name)))
+        collectAssist()
+    }
+
+    /// Takes what the worker finished; true when pages may now be made that
+    /// could not before (new embeddings, clusters or a model).
+    @discardableResult
+    func collectAssist() -> Bool {
+        guard let worker = assistWorkerStorage else { return false }
+        var changed = false
+        defer { if changed { for project in projects.values { project.assist?.dirty = true } } }
+        for outcome in worker.take() {
+            switch outcome {
+            case .embedded(let name, let sha, let vector, let problem):
+                guard let project = projects[name], let state = project.assist else { continue }
+                state.asked.remove(sha)
+                if let vector, project.pendingHashes.contains(sha) { state.vectors[sha] = vector }
+                if vector != nil && problem == nil { state.stored.insert(sha) }
+                if vector == nil { state.failed.insert(sha) }
+                if let problem { logger.warning("no embedding for this image; it is paged without one", metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"]) }
+                changed = true
+            case .clustered(let name, let generation, let clusters):
+                guard let state = projects[name]?.assist, generation == state.clusterGeneration else { continue }
+                state.clustering = false
+                state.clusters = clusters
+                changed = true
+            case .trained(let name, let model, let problem):
+                guard let project = projects[name], let state = project.assist else { continue }
+                state.training = false
+                if let model { adopt(model, in: project) }
+                if let problem { logger.warning("no model trained", metadata: ["project": "\(name)", "reason": "\(problem)"]) }
+                changed = true
+            }
+        }
+        return changed
+    }
+
+    /// A new model: used if calibration gave it a threshold (the live check
+    /// starts over); recorded in model.json either way.
+    func adopt(_ model: PrelabelModel, in project: ProjectState) {
+        guard let state = project.assist, let settings = project.settings?.assist else { return }
+        state.versions = max(state.versions, model.version)
+        if let threshold = model.threshold {
+            state.model = model
+            state.paused = nil
+            state.live = LiveCheck(target: settings.targetPrecision)
+            logger.info("model trained: prelabeling", metadata: ["project": "\(project.name)", "model": "\(model.name)", "labels": "\(model.trainedOn)",
+                                                              "threshold": "\(threshold.confidence)", "coverage": "\(threshold.coverage)"])
+        } else {
+            state.model = nil
+            logger.info("model trained: no threshold reaches the target precision on held-out labels; no prelabels", metadata: [
+                "project": "\(project.name)", "model": "\(model.name)", "labels": "\(model.trainedOn)", "target": "\(settings.targetPrecision)"])
+        }
+        writeModelFile(project, latest: model)
+    }
+
+    /// `.labelmill/assist/<project>/model.json`, for `status`.
+    func writeModelFile(_ project: ProjectState, latest: PrelabelModel? = nil) {
+        guard let state = project.assist else { return }
+        let shown = latest ?? state.model
+        guard let shown else { return }
+        var members: [(String, JSONValue)] = [
+            ("model", .string(shown.name)),
+            ("trained_on", .number(Double(shown.trainedOn))),
+        ]
+        if let t = shown.threshold {
+            members += [("threshold", .number(t.confidence)), ("coverage", .number(t.coverage)), ("precision_bound", .number(t.lowerBound))]
+        }
+        let stateName = shown.threshold == nil ? "no-threshold" : state.paused != nil ? "paused" : "active"
+        members.append(("state", .string(stateName)))
+        if let reason = state.paused { members.append(("reason", .string(reason))) }
+        members.append(("live", .object([("reviewed", .number(Double(state.live.reviews.count))), ("accepted", .number(Double(state.live.kept)))])))
+        do { try root.writeAtomically(workspace.assistModelFile(project.name), Array((JSONWriter.pretty(.object(members))).utf8), durable: false) } catch {
+            logger.warning("cannot write model.json", metadata: ["project": "\(project.name)", "error": "\(error)"])
+        }
+    }
+}
+
+extension Engine {
+    /// Makes pages from the pool where the queue has room and something
+    /// changed since the last look (new images, embeddings, clusters, a
+    /// model, or a labeler took a page). Runs after every step of the daemon.
+    func pageFromPool() {
+        collectAssist()
+        for name in projects.keys.sorted() {
+            guard let project = projects[name], let settings = project.settings, let assist = settings.assist,
+                  let state = project.assist else { continue }
+            let queued = queuedPages(project)
+            guard !project.pending.isEmpty, queued < assist.queuePages, state.dirty || queued != state.plannedAt else { continue }
+            runGuarded(project) { () throws(FileSystemError) in
+                try buildPages(project, flushAll: false)
+                try refusePagedDuplicates(project)
+                try serveLabelersIfChanged(project)
+            }
+        }
+        flushEvents()
+    }
+
+    /// Clusters the pool again once it has changed enough: the oldest
+    /// `clusterWindow` embedded images, about two pages' worth per cluster.
+    func maybeCluster(_ project: ProjectState, settings: ProjectSettings) {
+        guard let state = project.assist, settings.assist?.cluster == true, !state.clustering else { return }
+        let embedded = project.pending.filter { state.vectors[$0.sha256] != nil }
+            .sorted { (state.arrival[$0.sha256] ?? 0, $0.sha256) < (state.arrival[$1.sha256] ?? 0, $1.sha256) }
+            .prefix(Self.clusterWindow)
+        let unseen = embedded.filter { state.clusters[$0.sha256] == nil }.count
+        guard embedded.count >= 2 * settings.pageSize, unseen >= max(settings.pageSize, state.clusteredCount / 4) else { return }
+        state.clusterGeneration += 1
+        state.clustering = true
+        state.clusteredCount = embedded.count
+        let ids = embedded.map(\.sha256)
+        assistWorker.submit(.cluster(project: project.name, generation: state.clusterGeneration, ids: ids,
+                                     vectors: ids.map { Vectors.normalized(state.vectors[$0]!) },
+                                     k: ClusteredPages.clusterCount(images: ids.count, pageSize: settings.pageSize)))
+        collectAssist()
+    }
+
+    /// The images people labeled from scratch in the outbox (`label_source`
+    /// human, or no prelabels): what models learn and are calibrated on, as
+    /// (SHA-256, tag index). Multi-class projects only.
+    func humanExamples(_ project: ProjectState, tags: [String]) -> [(sha256: String, label: Int)] {
+        let index = Dictionary(tags.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var examples: [(String, Int)] = []
+        for id in project.copies.keys.sorted() {
+            guard let page = project.copies[id], page.status == .done, page.task == .multiClass else { continue }
+            for image in page.images where Self.isHumanLabel(image) {
+                guard let tag = image.tags?.first, image.tags?.count == 1, let label = index[tag] else { continue }
+                examples.append((image.sha256, label))
+            }
+        }
+        return examples
+    }
+
+    static func isHumanLabel(_ image: PageImage) -> Bool {
+        image.labelSource.map { $0 == .human } ?? (image.prelabels == nil)
+    }
+
+    /// Trains a model when one is due: `min_labeled` human labels at first,
+    /// then every `retrain_every` more; in the background while watching.
+    func maybeTrain(_ project: ProjectState, settings: ProjectSettings) {
+        guard let assist = settings.assist, assist.prelabel, settings.task == .multiClass, let state = project.assist, !state.training else { return }
+        guard state.humanLabels >= assist.minLabeled, state.trainedOn == 0 || state.humanLabels - state.trainedOn >= assist.retrainEvery else { return }
+        let examples = humanExamples(project, tags: settings.tags)
+        state.training = true
+        state.trainedOn = state.humanLabels
+        state.versions += 1
+        logger.info("training a model", metadata: ["project": "\(project.name)", "labels": "\(examples.count)", "model": "builtin-\(state.versions)"])
+        assistWorker.submit(.train(project: project.name, version: state.versions, examples: examples, tags: settings.tags,
+                                   target: assist.targetPrecision, log: embeddingLog(project.name)))
+        collectAssist()
+    }
+
+    /// An accepted page: its human labels count toward the next model, and
+    /// its reviewed prelabels toward the live check of the model that made
+    /// them, which pauses prelabeling when their precision falls below target.
+    func noteAccepted(_ done: PageManifest, in project: ProjectState) {
+        guard let settings = project.settings, let assist = settings.assist else { return }
+        let state = assistState(project)
+        if state.labelsCounted {
+            state.humanLabels += done.images.filter { Self.isHumanLabel($0) && $0.tags?.count == 1 }.count
+        } else {
+            // The first acceptance since the daemon started: the outbox so far, this page included.
+            state.humanLabels = humanExamples(project, tags: settings.tags).count
+            state.labelsCounted = true
+        }
+        if let model = state.model {
+            for image in done.images where image.prelabels?.first?.model == model.name {
+                state.live.record(kept: image.labelSource == .modelAccepted)
+            }
+            if state.paused == nil, state.live.shouldPause {
+                let precision = state.live.realizedPrecision ?? 0
+                state.paused = "realized precision \(Int((precision * 1000).rounded()) / 10)% over the last \(state.live.reviews.count) reviewed prelabels is below the target \(assist.targetPrecision); paused until the next model"
+                logger.warning("prelabeling paused", metadata: ["project": "\(project.name)", "model": "\(model.name)", "reason": "\(state.paused!)"])
+                state.dirty = true
+            }
+            writeModelFile(project)
+        }
+        maybeTrain(project, settings: settings)
+    }
+
+    /// Writes what the plan said into a new page: `assist` at the top, and on
+    /// a prelabeled page each image's suggestions with its top tag filled in.
+    func decorate(_ manifest: inout PageManifest, with assist: PagePick.Assist, in project: ProjectState) {
+        manifest.assist = PageAssist(clustered: assist.clustered, prelabeled: assist.model != nil, model: assist.model)
+        guard let model = assist.model else { return }
+        for i in manifest.images.indices {
+            guard let ranked = assist.prelabels[manifest.images[i].sha256], let top = ranked.first else { continue }
+            manifest.images[i].prelabels = ranked.map { Prelabel(tag: $0.tag, confidence: $0.confidence, model: model) }
+            manifest.images[i].tags = [top.tag]
+        }
+    }
+}
+
+extension Engine {
+    /// Watch mode: ML assist's jobs run on a background thread from now on.
+    public func startAssistWorker(notify: @escaping @Sendable () -> Void) {
+        guard root != nil else { return }
+        assistWorker.notify = notify
+        assistWorker.start()
+    }
+
+    public func stopAssistWorker() { assistWorkerStorage?.stop() }
+}
