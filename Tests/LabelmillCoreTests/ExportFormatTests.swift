@@ -216,17 +216,38 @@ func parse(_ text: String) throws -> Any {
             image("b.png", 8, 8, regions: []),
         ])
         #expect(sink.files[CSVExporter.file] == """
-            image,page,width,height,tag,class_id,shape,x,y,box_width,box_height,points\r
-            images/a.png,page-000001,64,48,"B, c",1,polygon,0,2,3,4,1 2 3 4.5 0 6\r
-            images/a.png,page-000001,64,48,A,0,polygon,0,0,2,2,0 0 2 0 0 2\r
-            images/b.png,page-000001,8,8,,,,,,,,\r
+            image,page,width,height,tag,class_id,shape,x,y,box_width,box_height,points,label_source\r
+            images/a.png,page-000001,64,48,"B, c",1,polygon,0,2,3,4,1 2 3 4.5 0 6,\r
+            images/a.png,page-000001,64,48,A,0,polygon,0,0,2,2,0 0 2 0 0 2,\r
+            images/b.png,page-000001,8,8,,,,,,,,,\r
 
             """)
     }
 
+    @Test("label_source: where each label came from, as accepted")
+    func labelSourceColumn() throws {
+        var kept = image("a.png", 4, 3, tags: ["A"])
+        kept.prelabels = [Prelabel(tag: "A", confidence: 0.975, model: "builtin-2")]
+        kept.labelSource = .modelAccepted
+        var changed = image("b.png", 4, 3, tags: ["B"])
+        changed.prelabels = [Prelabel(tag: "A", confidence: 0.99, model: "builtin-2")]
+        changed.labelSource = .modelCorrected
+        var human = image("c.png", 4, 3, tags: ["B"])
+        human.labelSource = .human
+        let sink = try exportInMemory(.csv, task: .multiClass, tags: ["A", "B"], images: [kept, changed, human])
+        #expect(sink.files[CSVExporter.file] == "image,page,width,height,tags,class_ids,label_source\r\n"
+            + "images/a.png,page-000001,4,3,A,0,model-accepted\r\nimages/b.png,page-000001,4,3,B,1,model-corrected\r\n"
+            + "images/c.png,page-000001,4,3,B,1,human\r\n")
+        let context = ExportContext(project: "p", task: .multiClass, tags: ["A", "B"])
+        let confidences = [kept, changed, human].map { image in
+            AzureMLExporter.line(ExportItem(page: "page-000001", image: image, name: image.file, imagePath: "images/\(image.file)", number: 1), context: context)["label_confidence"]?.numberValue
+        }
+        #expect(confidences == [0.975, 1, 1])
+    }
+
     @Test func classificationRowPerImageWithTagsJoined() throws {
         let sink = try exportInMemory(.csv, task: .multiLabel, tags: ["A", "B"], images: [image("a.png", 4, 3, tags: ["B", "A"])])
-        #expect(sink.files[CSVExporter.file] == "image,page,width,height,tags,class_ids\r\nimages/a.png,page-000001,4,3,B;A,1;0\r\n")
+        #expect(sink.files[CSVExporter.file] == "image,page,width,height,tags,class_ids,label_source\r\nimages/a.png,page-000001,4,3,B;A,1;0,\r\n")
     }
 }
 

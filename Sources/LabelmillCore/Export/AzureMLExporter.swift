@@ -31,7 +31,9 @@ public struct AzureMLExporter: Exporter {
         switch context.task {
         case .multiClass:
             label = .string(item.tags.first ?? "")
-            confidence = .number(1)
+            // A model's suggestion that the labeler kept carries the model's confidence, as Azure's did.
+            let kept = item.image.labelSource == .modelAccepted ? item.image.prelabels?.first?.confidence : nil
+            confidence = .number(kept ?? 1)
         case .multiLabel:
             label = .array(item.tags.map(JSONValue.string))
             confidence = .array(item.tags.map { _ in .number(1) })
@@ -75,7 +77,7 @@ public struct AzureMLExporter: Exporter {
         ],
         conventions: [
             "`image_details`: `format` (the file extension), `width` and `height` in pixels.",
-            "multi-class: `label` is the tag. multi-label: `label` is the list of tags. `label_confidence` is 1 (or a list of 1s): every label was set by a person.",
+            "multi-class: `label` is the tag. multi-label: `label` is the list of tags. `label_confidence` is 1 (or a list of 1s) for a label set by a person; for a model's suggestion that the labeler kept (`label_source` `model-accepted`, ML assist), the model's confidence.",
             "Boxes: `label` is a list of `{label, topX, topY, bottomX, bottomY, isCrowd}`; corners are divided by the image's width and height (0 to 1), origin at the top-left.",
             "Polygons: `label` is a list of `{label, isCrowd, polygon}`; `polygon` is a list holding one flat list `[x1, y1, x2, y2, ...]` divided by the image's width and height.",
             "`isCrowd` is always 0. An image with an empty `label` list was labeled \"nothing here\".",

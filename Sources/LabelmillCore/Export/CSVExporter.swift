@@ -2,9 +2,9 @@
 /// region otherwise, with a header row.
 public struct CSVExporter: Exporter {
     public static let file = "labels.csv"
-    public static let classificationHeader = ["image", "page", "width", "height", "tags", "class_ids"]
+    public static let classificationHeader = ["image", "page", "width", "height", "tags", "class_ids", "label_source"]
     public static let regionHeader = ["image", "page", "width", "height", "tag", "class_id", "shape",
-                                      "x", "y", "box_width", "box_height", "points"]
+                                      "x", "y", "box_width", "box_height", "points", "label_source"]
 
     let context: ExportContext
     public let imageFolder = "images"
@@ -26,13 +26,14 @@ public struct CSVExporter: Exporter {
 
     public static func rows(_ item: ExportItem, context: ExportContext) -> String {
         let image = [item.imagePath, item.page, String(item.image.width), String(item.image.height)]
+        let source = item.image.labelSource?.rawValue ?? ""
         if context.task.isClassification {
             let ids = item.tags.map { String(context.classID($0) ?? 0) }
-            return ExportText.csvRow(image + [item.tags.joined(separator: ";"), ids.joined(separator: ";")])
+            return ExportText.csvRow(image + [item.tags.joined(separator: ";"), ids.joined(separator: ";"), source])
         }
         // An image labeled "nothing here" still gets a row, with the region fields empty.
         guard !item.regions.isEmpty else {
-            return ExportText.csvRow(image + Array(repeating: "", count: regionHeader.count - image.count))
+            return ExportText.csvRow(image + Array(repeating: "", count: regionHeader.count - image.count - 1) + [source])
         }
         var out = ""
         for region in item.regions {
@@ -45,7 +46,7 @@ public struct CSVExporter: Exporter {
             }
             out += ExportText.csvRow(image + [
                 region.tag, String(context.classID(region.tag) ?? 0), shape,
-                num(b.x), num(b.y), num(b.width), num(b.height), points,
+                num(b.x), num(b.y), num(b.width), num(b.height), points, source,
             ])
         }
         return out
@@ -63,6 +64,7 @@ public struct CSVExporter: Exporter {
             "`x, y, box_width, box_height` are the box (or the polygon's bounding box) in pixels, origin at the image's top-left corner; `points` holds a polygon's points as `x1 y1 x2 y2 ...` in pixels, empty for a box.",
             "An image labeled \"nothing here\" has one row with the region fields empty.",
             "Class ids are 0-based in tag order.",
+            "`label_source`: where the label came from, as the page was accepted: `human`, `model-accepted` (a model's suggestion kept), `model-corrected` (a suggestion changed); empty for pages accepted without ML assist.",
         ],
         firstClassID: 0)
 }
