@@ -24,7 +24,9 @@ let package = Package(
         // Calls that may longjmp (libpng, libjpeg) stay in C and return codes.
         // zlib checks the PNG's CRCs and IDAT stream before libpng decodes it.
         .target(name: "CShims", dependencies: ["CLibPNG", "CTurboJPEG"], linkerSettings: [.linkedLibrary("z")]),
-        .target(name: "LabelmillCore"),
+        // The core's numeric code (embeddings, k-means, softmax training) is optimized in
+        // debug builds too: the tests and the daemon they run train real models.
+        .target(name: "LabelmillCore", swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "LabelmillFS",
             dependencies: [

@@ -23,6 +23,10 @@ final class ProjectAssist {
     var clustering = false
     /// The model in use, if one passed calibration; paused by the live check.
     var model: PrelabelModel?
+    /// The model trained last, used or not (model.json shows it).
+    var latest: PrelabelModel?
+    /// Tasks clustered and prelabeled, reviews per model: nil until counted from the copies.
+    var counts: AssistCounts?
     var paused: String?
     var training = false
     /// Models trained so far in this project (the next is `builtin-<versions + 1>`).
@@ -142,6 +146,8 @@ extension Engine {
     func adopt(_ model: PrelabelModel, in project: ProjectState) {
         guard let state = project.assist, let settings = project.settings?.assist else { return }
         state.versions = max(state.versions, model.version)
+        state.latest = model
+        saveModel(model, in: project)
         if let threshold = model.threshold {
             state.model = model
             state.paused = nil
@@ -153,28 +159,78 @@ extension Engine {
             logger.info("model trained: no threshold reaches the target precision on held-out labels; no prelabels", metadata: [
                 "project": "\(project.name)", "model": "\(model.name)", "labels": "\(model.trainedOn)", "target": "\(settings.targetPrecision)"])
         }
-        writeModelFile(project, latest: model)
+        writeModelFile(project)
     }
 
-    /// `.labelmill/assist/<project>/model.json`, for `status`.
-    func writeModelFile(_ project: ProjectState, latest: PrelabelModel? = nil) {
+    /// `.labelmill/assist/<project>/model.json`, for `status`: the model
+    /// trained last (its threshold, coverage and state), the live check, and
+    /// the counts of tasks clustered and prelabeled and of reviews per model.
+    func writeModelFile(_ project: ProjectState) {
         guard let state = project.assist else { return }
-        let shown = latest ?? state.model
-        guard let shown else { return }
-        var members: [(String, JSONValue)] = [
-            ("model", .string(shown.name)),
-            ("trained_on", .number(Double(shown.trainedOn))),
-        ]
-        if let t = shown.threshold {
-            members += [("threshold", .number(t.confidence)), ("coverage", .number(t.coverage)), ("precision_bound", .number(t.lowerBound))]
+        var members: [(String, JSONValue)] = []
+        if let shown = state.latest {
+            members += [("model", .string(shown.name)), ("trained_on", .number(Double(shown.trainedOn)))]
+            if let t = shown.threshold {
+                members += [("threshold", .number(t.confidence)), ("coverage", .number(t.coverage)), ("precision_bound", .number(t.lowerBound))]
+            }
+            let stateName = shown.threshold == nil ? "no-threshold" : state.paused != nil ? "paused" : "active"
+            members.append(("state", .string(stateName)))
+            if let reason = state.paused { members.append(("reason", .string(reason))) }
+            members.append(("live", .object([("reviewed", .number(Double(state.live.reviews.count))), ("accepted", .number(Double(state.live.kept)))])))
+            members.append(("live_reviews", .string(String(state.live.reviews.map { $0 ? "1" : "0" }))))
+        } else {
+            members.append(("state", .string("collecting")))
         }
-        let stateName = shown.threshold == nil ? "no-threshold" : state.paused != nil ? "paused" : "active"
-        members.append(("state", .string(stateName)))
-        if let reason = state.paused { members.append(("reason", .string(reason))) }
-        members.append(("live", .object([("reviewed", .number(Double(state.live.reviews.count))), ("accepted", .number(Double(state.live.kept)))])))
+        members.append(("counts", assistCounts(project).json))
         do { try root.writeAtomically(workspace.assistModelFile(project.name), Array((JSONWriter.pretty(.object(members))).utf8), durable: false) } catch {
             logger.warning("cannot write model.json", metadata: ["project": "\(project.name)", "error": "\(error)"])
         }
+    }
+
+    func modelsFolder(_ project: String) -> String { Path.join(workspace.assist(project), "models") }
+
+    /// Each model is kept, so a restart prelabels with the one in use (under its name) and names the next anew.
+    func saveModel(_ model: PrelabelModel, in project: ProjectState) {
+        do {
+            try root.makeFolders(modelsFolder(project.name))
+            try root.writeAtomically(Path.join(modelsFolder(project.name), "\(model.name).json"), Array(JSONWriter.compact(model.json).utf8), durable: false)
+        } catch {
+            logger.warning("cannot keep the model; it is trained again after a restart", metadata: ["project": "\(project.name)", "model": "\(model.name)", "error": "\(error)"])
+        }
+    }
+
+    /// At start: the model in use before the stop (model.json names it), with
+    /// its live check and pause; versions go on from the highest kept. A model
+    /// file that is damaged or of other tags is not used: the next one is trained.
+    func loadModel(_ project: ProjectState, settings: ProjectSettings) {
+        guard let assist = settings.assist else { return }
+        let state = assistState(project)
+        for name in root.names(modelsFolder(project.name)) {
+            if let n = Int(name.drop { $0 != "-" }.dropFirst().prefix { $0 != "." }) { state.versions = max(state.versions, n) }
+        }
+        guard let bytes = try? root.read(workspace.assistModelFile(project.name), maxBytes: 1 << 20).bytes,
+              let info = try? StrictJSON.parse(bytes).value, let name = info["model"]?.stringValue,
+              !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
+              let text = try? root.read(Path.join(modelsFolder(project.name), "\(name).json"), maxBytes: 1 << 28).bytes,
+              let node = try? StrictJSON.parse(text).value,
+              let model = PrelabelModel(json: node, dimensions: BuiltinEmbedding.dimensions), model.name == name, model.tags == settings.tags
+        else { return }
+        state.latest = model
+        state.model = model.threshold == nil ? nil : model
+        state.versions = max(state.versions, model.version)
+        state.trainedOn = model.trainedOn
+        if info["state"]?.stringValue == "paused" { state.paused = info["reason"]?.stringValue ?? "paused before the restart" }
+        state.live = LiveCheck(target: assist.targetPrecision, reviews: (info["live_reviews"]?.stringValue ?? "").map { $0 == "1" })
+        logger.info("model loaded", metadata: ["project": "\(project.name)", "model": "\(name)", "state": "\(state.paused == nil ? "active" : "paused")"])
+    }
+
+    /// The counts for `status`, from the daemon's copies the first time.
+    func assistCounts(_ project: ProjectState) -> AssistCounts {
+        let state = assistState(project)
+        if let counts = state.counts { return counts }
+        let counts = AssistCounts(pages: project.copies.values)
+        state.counts = counts
+        return counts
     }
 }
 
@@ -219,15 +275,16 @@ extension Engine {
 
     /// The images people labeled from scratch in the outbox (`label_source`
     /// human, or no prelabels): what models learn and are calibrated on, as
-    /// (SHA-256, tag index). Multi-class projects only.
-    func humanExamples(_ project: ProjectState, tags: [String]) -> [(sha256: String, label: Int)] {
+    /// (SHA-256, tag index, page number: calibration holds a page's images out
+    /// together). Multi-class projects only.
+    func humanExamples(_ project: ProjectState, tags: [String]) -> [AssistWorker.Example] {
         let index = Dictionary(tags.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        var examples: [(String, Int)] = []
+        var examples: [AssistWorker.Example] = []
         for id in project.copies.keys.sorted() {
             guard let page = project.copies[id], page.status == .done, page.task == .multiClass else { continue }
             for image in page.images where Self.isHumanLabel(image) {
                 guard let tag = image.tags?.first, image.tags?.count == 1, let label = index[tag] else { continue }
-                examples.append((image.sha256, label))
+                examples.append(AssistWorker.Example(sha256: image.sha256, label: label, group: PageID.number(id) ?? 0))
             }
         }
         return examples
@@ -265,6 +322,8 @@ extension Engine {
             state.humanLabels = humanExamples(project, tags: settings.tags).count
             state.labelsCounted = true
         }
+        // Counted from the copies the first time (this page among them), else added.
+        if state.counts == nil { _ = assistCounts(project) } else { state.counts?.accepted(done) }
         if let model = state.model {
             for image in done.images where image.prelabels?.first?.model == model.name {
                 state.live.record(kept: image.labelSource == .modelAccepted)
@@ -275,8 +334,8 @@ extension Engine {
                 logger.warning("prelabeling paused", metadata: ["project": "\(project.name)", "model": "\(model.name)", "reason": "\(state.paused!)"])
                 state.dirty = true
             }
-            writeModelFile(project)
         }
+        writeModelFile(project)
         maybeTrain(project, settings: settings)
     }
 

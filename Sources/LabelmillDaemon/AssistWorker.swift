@@ -12,13 +12,20 @@ import Glibc
 /// its next step (`notify` wakes the engine). Without a thread (`watch
 /// --once`, tests) each job runs when submitted.
 final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mutex`
+    /// A label people made: the image, its tag's index, and its page's number.
+    struct Example: Sendable {
+        var sha256: String
+        var label: Int
+        var group: Int
+    }
+
     enum Job: Sendable {
         /// Embed the image at `path` (or `fallback`, once it has left the pool) and append its line to `log`.
         case embed(project: String, sha256: String, path: String, fallback: String, log: String)
         /// Cluster these vectors into `k` clusters.
         case cluster(project: String, generation: Int, ids: [String], vectors: [[Double]], k: Int)
         /// Train and calibrate a model on these labeled images, whose embeddings are in `log`.
-        case train(project: String, version: Int, examples: [(sha256: String, label: Int)], tags: [String], target: Double, log: String)
+        case train(project: String, version: Int, examples: [Example], tags: [String], target: Double, log: String)
     }
 
     enum Outcome: Sendable {
@@ -157,15 +164,18 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
             let vectors = EmbeddingLog.read(text, dimensions: BuiltinEmbedding.dimensions, only: Set(examples.map(\.sha256))).vectors
             var x: [[Double]] = []
             var y: [Int] = []
+            var groups: [Int] = []
             for example in examples {
                 guard let v = vectors[example.sha256] else { continue }
                 x.append(v)
                 y.append(example.label)
+                groups.append(example.group)
             }
             guard Set(y).count >= 2 else {
                 return .trained(project: project, model: nil, problem: "the labeled images with embeddings use fewer than two tags")
             }
-            return .trained(project: project, model: PrelabelModel.train(x, labels: y, tags: tags, target: target, version: version, embedder: "builtin"), problem: nil)
+            return .trained(project: project, model: PrelabelModel.train(x, labels: y, tags: tags, target: target, version: version,
+                                                                                   embedder: "builtin", groups: groups), problem: nil)
         }
     }
 }

@@ -249,6 +249,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             if !project.copiesLoaded {
                 try loadCopies(project)
                 try loadPool(project)
+                loadModel(project, settings: settings)
                 project.copiesLoaded = true
             }
             // Class ids must never move: the pages made so far carry the tags they were made with.

@@ -82,6 +82,10 @@ extension Engine {
             let taken = Set(built.map(\.sha256))
             project.removePending { taken.contains($0.sha256) }
             for sha in taken { project.assist?.left(sha) }
+            var counts = assistCounts(project)
+            for manifest in made { counts.made(manifest) }
+            project.assist?.counts = counts
+            writeModelFile(project)
         } else {
             project.removeFirstPending(built.count)
         }

@@ -15,10 +15,13 @@ struct ProjectSummary {
     var conflicts = 0
     /// Pages done per labeler, from the outbox's events.jsonl.
     var throughput: [Throughput] = []
+    /// With ML assist: images in the pool, and what the daemon's model.json says.
+    var assist: AssistStatus?
 
     init(workspace ws: Workspace, name: String, now: Double) {
         self.name = name
-        do { _ = try ProjectRules.load(name, in: ws) } catch { problem = error.description }
+        var settings: ProjectSettings?
+        do { settings = try ProjectRules.load(name, in: ws) } catch { problem = error.description }
         inbox = InboxScanner.scan(ws.inbox(name)).count
         // Counts come from folder listings, never from reading pages.
         queued = LocalPaths.countEntries(ws.queue(name), where: PageID.isPageID)
@@ -34,6 +37,10 @@ struct ProjectSummary {
         rejectedInputs = LocalPaths.countEntries(ws.rejected(name)) { $0.count > 11 && $0.reversed().starts(with: ".reason.txt".utf8.reversed()) }
         conflicts = LocalPaths.countEntries(ws.conflicts(name)) { !($0.count == 1 && $0[0] == 46) && !($0.count == 2 && $0[0] == 46 && $0[1] == 46) }
         throughput = LocalPaths.withMappedFile(ws.events(name)) { Throughput.count(eventsJSONL: $0, now: now) } ?? []
+        if settings?.assist != nil || LocalPaths.isDirectory(ws.pool(name)) {
+            let model = (try? LocalPaths.read(ws.assistModelFile(name), maxBytes: 1 << 20).bytes).flatMap { try? StrictJSON.parse($0).value }
+            assist = AssistStatus(pool: LocalPaths.countEntries(ws.pool(name)) { $0.first != 46 }, model: model)
+        }
     }
 
     /// Everyone who holds pages or has finished some, by name.
@@ -46,4 +53,61 @@ struct ProjectSummary {
     }
 
     var heldTotal: Int { held.reduce(0) { $0 + $1.1 } }
+}
+
+/// ML assist as `status` shows it (SPEC section 7): the pool, and from the
+/// daemon's `.labelmill/assist/<project>/model.json` the model in use, its
+/// threshold and coverage, tasks clustered and prelabeled, and the realized
+/// precision of each model's prelabels (kept / reviewed).
+struct AssistStatus {
+    var pool: Int
+    /// model.json as the daemon wrote it; nil before its first page or model.
+    var model: JSONValue?
+
+    var counts: AssistCounts { model?["counts"].flatMap(AssistCounts.init(json:)) ?? AssistCounts() }
+
+    var json: JSONValue {
+        var m: [(String, JSONValue)] = [("pool", .number(Double(pool)))]
+        let c = counts
+        m += [("tasks_clustered", .number(Double(c.tasksClustered))), ("tasks_prelabeled", .number(Double(c.tasksPrelabeled)))]
+        if let model {
+            for key in ["model", "trained_on", "state", "reason", "threshold", "coverage", "precision_bound"] {
+                if let v = model[key] { m.append((key, v)) }
+            }
+        }
+        m.append(("realized_precision", .object(c.byModel.keys.sorted().map { name in
+            let r = c.byModel[name]!
+            return (name, .object([("reviewed", .number(Double(r.reviewed))), ("accepted", .number(Double(r.accepted))),
+                                   ("precision", r.precision.map(JSONValue.number) ?? .null)]))
+        })))
+        return .object(m)
+    }
+
+    static func percent(_ x: Double) -> String {
+        let tenths = Int((x * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    var lines: [String] {
+        let c = counts
+        var out = ["  pool: \(pool) images waiting for a page (ML assist)",
+                   "  ML assist: tasks clustered \(c.tasksClustered), tasks prelabeled \(c.tasksPrelabeled)"]
+        if let name = model?["model"]?.stringValue {
+            var line = "    model \(name)"
+            if let n = model?["trained_on"]?.numberValue { line += " (trained on \(Int(n)) labels)" }
+            line += ": " + (model?["state"]?.stringValue ?? "unknown")
+            if let t = model?["threshold"]?.numberValue, let cov = model?["coverage"]?.numberValue {
+                line += ", threshold \(Self.percent(t)), held-out coverage \(Self.percent(cov))"
+            }
+            out.append(line)
+            if let reason = model?["reason"]?.stringValue { out.append("    paused: \(reason)") }
+        } else {
+            out.append("    no model yet: one is trained once min_labeled images are labeled by people")
+        }
+        for name in c.byModel.keys.sorted() {
+            let r = c.byModel[name]!
+            out.append("    realized precision of \(name): \(r.accepted)/\(r.reviewed) kept" + (r.precision.map { " (\(Self.percent($0)))" } ?? ""))
+        }
+        return out
+    }
 }

@@ -22,6 +22,7 @@ extension ProjectSummary {
                 ]))
             })),
         ]
+        if let assist { m.append(("assist", assist.json)) }
         return .object(m)
     }
 
@@ -41,6 +42,7 @@ extension ProjectSummary {
         lines.append("  done: \(done) pages")
         lines.append("  rejected inputs: \(rejectedInputs)")
         lines.append("  conflicts: \(conflicts)")
+        if let assist { lines += assist.lines }
         if !notLabelers.isEmpty {
             let names = notLabelers.map { "\(Self.quoted($0.0))\($0.1 > 0 ? " (\($0.1) page\($0.1 == 1 ? "" : "s"))" : "")" }
             lines.append("  not labeler folders, never filled (a labeler name is 1-64 letters, digits, '-', '_' or '.', not starting with '.'; rename them): "

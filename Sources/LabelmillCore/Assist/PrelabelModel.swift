@@ -15,11 +15,11 @@ public struct PrelabelModel: Sendable {
     public var tags: [String]
 
     /// Trains on `(embedding, tag index)` pairs: calibration first (k models
-    /// on k-1 folds each, scored on the fold they did not see), then the
-    /// model used, on everything.
+    /// on k-1 folds each, scored on the fold they did not see; `groups` held
+    /// out together), then the model used, on everything.
     public static func train(_ x: [[Double]], labels: [Int], tags: [String], target: Double, version: Int,
-                             embedder: String, folds: Int = 5) -> PrelabelModel {
-        let heldOut = Calibration.heldOutPredictions(x, labels: labels, classes: tags.count, k: folds)
+                             embedder: String, folds: Int = 5, groups: [Int]? = nil) -> PrelabelModel {
+        let heldOut = Calibration.heldOutPredictions(x, labels: labels, classes: tags.count, k: folds, groups: groups)
         let threshold = Calibration.threshold(heldOut, target: target)
         let classifier = SoftmaxModel.train(x, labels: labels, classes: tags.count)
         return PrelabelModel(name: "\(embedder)-\(version)", version: version, classifier: classifier,

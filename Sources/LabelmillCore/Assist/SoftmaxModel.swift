@@ -18,6 +18,12 @@ public struct SoftmaxModel: Sendable, Equatable {
 
     public var classes: Int { bias.count }
 
+    public init(weights: [[Double]], bias: [Double], standardizer: Standardizer) {
+        self.weights = weights
+        self.bias = bias
+        self.standardizer = standardizer
+    }
+
     /// `labels[i]` is the class (0..<classes) of row `x[i]`. `l2` nil: 1/n,
     /// which is scikit-learn's default (C = 1) for the same loss summed.
     public static func train(_ x: [[Double]], labels: [Int], classes: Int, l2: Double? = nil, iterations: Int = 300) -> SoftmaxModel {

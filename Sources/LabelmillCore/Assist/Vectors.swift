@@ -31,6 +31,11 @@ public struct Standardizer: Sendable, Equatable {
     public let mean: [Double]
     public let scale: [Double]
 
+    public init(mean: [Double], scale: [Double]) {
+        self.mean = mean
+        self.scale = scale
+    }
+
     public init(fitting rows: [[Double]]) {
         let dims = rows.first?.count ?? 0
         var mean = [Double](repeating: 0, count: dims)
