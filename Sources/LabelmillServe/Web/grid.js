@@ -205,10 +205,11 @@ export class GridView {
     const n = suggestions.length;
     const changed = suggestions.filter((s) => s.state === 'changed').length;
     this.assistNote.hidden = false;
-    this.assistNote.replaceChildren(
+    const parts = [
       h('strong', {}, `${n} suggestion${n === 1 ? '' : 's'} from model ${model}`),
-      ': check them before you submit. Dashed tags are the model’s; a number key or × makes the label yours.',
-      changed ? h('span', { class: 'lm-assist-changed' }, ` ${changed} changed by you.`) : null);
+      ': check them before you submit. Dashed tags are the model’s; a number key or × makes the label yours.'];
+    if (changed) parts.push(h('span', { class: 'lm-assist-changed' }, ` ${changed} changed by you.`));
+    this.assistNote.replaceChildren(...parts);
   }
 
   render() { this.update(); }
