@@ -1,7 +1,16 @@
 // Classification (multi-class, multi-label): the page's images in a grid, selection, keys 1-9.
+//
+// Model suggestions on multi-class pages (SPEC sections 7 and 9): the daemon fills an image's
+// top prelabel into its tags; until a person changes or clears that tag it is drawn as a
+// suggestion (dashed chip, "suggested", the confidence), apart from human labels. Marks for
+// tests, on the image tile [data-lm-image="N"]:
+//   data-lm-suggestion="TAG"                   the model's top suggestion for the image
+//   data-lm-suggestion-state="suggested|changed"  suggested: tags are still [TAG]; changed: a
+//                                              person set another tag or cleared it
+// and [data-lm-assist-note] the page's note on how many images the model suggested a tag for.
 
 import { h, tagColour, toast } from './dom.js';
-import { isImageLabeled, errorsAt } from './page.js';
+import { isImageLabeled, errorsAt, suggestionOf, percent } from './page.js';
 
 // Layouts by images per view; the first is the page's own (everything at once).
 const LAYOUTS = [[1, 1, 1], [4, 2, 2], [6, 3, 2], [9, 3, 3], [16, 4, 4], [25, 5, 5], [36, 6, 6], [49, 7, 7], [64, 8, 8]];
@@ -67,6 +76,7 @@ export class GridView {
       this.selectAllBtn,
       h('div', { class: 'lm-segs', role: 'group', 'aria-label': 'Layout' }, h('span', { class: 'lm-muted' }, 'Layout'), layoutButtons),
       paging, h('span', { class: 'lm-spacer' }), this.acceptBtn);
+    this.assistNote = h('p', { class: 'lm-assist-note', dataset: { lmAssistNote: '' }, role: 'note' });
     const grid = h('div', { class: 'lm-grid', style: `grid-template-columns: repeat(${cols}, minmax(0, 1fr)); grid-template-rows: repeat(${rows}, minmax(0, 1fr));` });
     this.tiles = this.visible.map((i) => this.tile(i));
     grid.append(...this.tiles.map((t) => t.el));
@@ -75,7 +85,7 @@ export class GridView {
       'aria-label': 'Comment on this page', dataset: { lmComment: 'page' },
     });
     this.pageComment.addEventListener('input', () => this.setComment(null, this.pageComment.value));
-    this.el.replaceChildren(bar, grid, h('div', { class: 'lm-pagecomment' }, this.pageComment));
+    this.el.replaceChildren(bar, this.assistNote, grid, h('div', { class: 'lm-pagecomment' }, this.pageComment));
     this.update();
   }
 
@@ -108,20 +118,15 @@ export class GridView {
       t.el.dataset.lmSelected = String(sel);
       t.circle.setAttribute('aria-pressed', String(sel));
       t.el.classList.toggle('lm-labeled', isImageLabeled(doc.task, image));
-      const suggested = new Map((image.prelabels || []).map((p) => [p.tag, p]));
-      const chips = (image.tags || []).map((tag) => {
-        const k = doc.tags.indexOf(tag);
-        const p = suggested.get(tag);
-        return h('span', { class: `lm-chip${p ? ' lm-chip-model' : ''}`, style: `--c: ${tagColour(k)}`, dataset: { lmApplied: tag },
-          title: p ? `suggested by ${p.model} (${Math.round(p.confidence * 100)}%)` : null },
-        tag, h('button', { class: 'lm-x', 'aria-label': `Remove tag ${tag} from image ${t.i + 1}`, dataset: { lmUntag: tag },
-          onclick: (e) => { e.stopPropagation(); this.untag(t.i, tag); } }, '×'));
-      });
-      for (const p of image.prelabels || []) {
-        if ((image.tags || []).includes(p.tag)) continue;
-        chips.push(h('span', { class: 'lm-chip lm-suggestion', title: `suggested by ${p.model}`, dataset: { lmSuggestion: p.tag } },
-          `${p.tag}?`, h('small', {}, ` ${Math.round(p.confidence * 100)}%`)));
+      const suggestion = suggestionOf(doc.task, image);
+      if (suggestion) {
+        t.el.dataset.lmSuggestion = suggestion.tag;
+        t.el.dataset.lmSuggestionState = suggestion.state;
+      } else {
+        delete t.el.dataset.lmSuggestion;
+        delete t.el.dataset.lmSuggestionState;
       }
+      const chips = doc.task === 'multi-class' ? this.multiClassChips(t.i, image, suggestion) : this.multiLabelChips(t.i, image);
       if (!image.tags || image.tags.length === 0) chips.unshift(h('span', { class: 'lm-unlabeled' }, 'Not labeled'));
       t.chips.replaceChildren(...chips);
       const errs = errorsAt(doc, t.i);
@@ -134,7 +139,77 @@ export class GridView {
     const all = vis.length > 0 && vis.every((i) => this.selected.has(i));
     this.selectAllBtn.textContent = all ? 'Deselect all' : 'Select all';
     this.selectAllBtn.setAttribute('aria-label', all ? 'Deselect all images in view' : 'Select all images in view');
-    this.acceptBtn.hidden = !doc.images.some((im) => (im.prelabels || []).length);
+    // Accepting fills only unlabeled images: shown while one with suggestions is unlabeled.
+    this.acceptBtn.hidden = !doc.images.some((im) => (im.prelabels || []).length && !isImageLabeled(doc.task, im));
+    this.updateAssistNote();
+  }
+
+  untagButton(i, tag) {
+    return h('button', { class: 'lm-x', 'aria-label': `Remove tag ${tag} from image ${i + 1}`, dataset: { lmUntag: tag },
+      onclick: (e) => { e.stopPropagation(); this.untag(i, tag); } }, '×');
+  }
+
+  // Multi-class: the tag, drawn as the model's suggestion while it is the one the model filled in;
+  // once changed, a human chip and, smaller, what the model had suggested.
+  multiClassChips(i, image, suggestion) {
+    const doc = this.doc;
+    const chips = [];
+    const also = suggestion && suggestion.others.length
+      ? `; next: ${suggestion.others.map((p) => `${p.tag} ${percent(p.confidence)}`).join(', ')}` : '';
+    for (const tag of image.tags || []) {
+      const k = doc.tags.indexOf(tag);
+      if (suggestion && suggestion.state === 'suggested') {
+        chips.push(h('span', {
+          class: 'lm-chip lm-chip-suggested', style: `--c: ${tagColour(k)}`, dataset: { lmApplied: tag },
+          title: `Suggested by the model ${suggestion.model || ''} with ${percent(suggestion.confidence)} confidence${also}. Keep it, or press a number key to change it.`,
+        }, h('span', { class: 'lm-chip-kind' }, 'suggested'), tag, h('small', { class: 'lm-chip-confidence' }, percent(suggestion.confidence)),
+        this.untagButton(i, tag)));
+      } else {
+        chips.push(h('span', { class: 'lm-chip', style: `--c: ${tagColour(k)}`, dataset: { lmApplied: tag } }, tag, this.untagButton(i, tag)));
+      }
+    }
+    if (suggestion && suggestion.state === 'changed') {
+      chips.push(h('span', { class: 'lm-suggested-note', title: `Suggested by the model ${suggestion.model || ''}${also}` },
+        `suggested: ${suggestion.tag} ${percent(suggestion.confidence)}`));
+    }
+    return chips;
+  }
+
+  // Multi-label: the tags applied (dashed when the model suggested them) and the suggestions not applied.
+  multiLabelChips(i, image) {
+    const doc = this.doc;
+    const suggested = new Map((image.prelabels || []).map((p) => [p.tag, p]));
+    const chips = (image.tags || []).map((tag) => {
+      const k = doc.tags.indexOf(tag);
+      const p = suggested.get(tag);
+      return h('span', { class: `lm-chip${p ? ' lm-chip-model' : ''}`, style: `--c: ${tagColour(k)}`, dataset: { lmApplied: tag },
+        title: p ? `suggested by ${p.model} (${percent(p.confidence)})` : null },
+      tag, this.untagButton(i, tag));
+    });
+    for (const p of image.prelabels || []) {
+      if ((image.tags || []).includes(p.tag)) continue;
+      chips.push(h('span', { class: 'lm-chip lm-suggestion', title: `suggested by ${p.model}`, dataset: { lmSuggestedTag: p.tag } },
+        `${p.tag}?`, h('small', {}, ` ${percent(p.confidence)}`)));
+    }
+    return chips;
+  }
+
+  // "N suggestions from model M: check them before you submit", on pages the model prelabeled.
+  updateAssistNote() {
+    const doc = this.doc;
+    const suggestions = doc.images.map((im) => suggestionOf(doc.task, im)).filter(Boolean);
+    const prelabeled = !!(doc.assist && doc.assist.prelabeled);
+    if (!suggestions.length && !prelabeled) { this.assistNote.hidden = true; return; }
+    const models = [...new Set(suggestions.map((s) => s.model).filter(Boolean))];
+    const model = (doc.assist && doc.assist.model) || models.join(', ') || 'the model';
+    const n = suggestions.length;
+    const changed = suggestions.filter((s) => s.state === 'changed').length;
+    this.assistNote.hidden = false;
+    const parts = [
+      h('strong', {}, `${n} suggestion${n === 1 ? '' : 's'} from model ${model}`),
+      ': check them before you submit. Dashed tags are the model’s; a number key or × makes the label yours.'];
+    if (changed) parts.push(h('span', { class: 'lm-assist-changed' }, ` ${changed} changed by you.`));
+    this.assistNote.replaceChildren(...parts);
   }
 
   render() { this.update(); }

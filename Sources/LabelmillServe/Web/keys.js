@@ -13,7 +13,7 @@ export const KEYS = {
     ['Click an image', 'Select or deselect it'],
     ['Ctrl+A', 'Select all images in view'],
     ['1 – 9', 'Multi-class: set that tag on the selected images. Multi-label: add it to the selected images, then deselect'],
-    ['A', 'Accept the model’s suggestions for the selected images (all when none is selected)'],
+    ['A', 'Accept the model’s suggestions for the selected images that have no tag (all when none is selected)'],
     ['PageDown, ]', 'Next images (when the layout shows fewer than the page has)'],
     ['PageUp, [', 'Previous images'],
   ],

@@ -15,6 +15,23 @@ export function isImageLabeled(task, image) {
   return Array.isArray(image.regions);
 }
 
+// The model's suggestion for a multi-class image (SPEC section 7: the daemon fills the top
+// prelabel into `tags`): 'suggested' while the tags are still exactly that one tag, 'changed'
+// once a person set another tag or cleared it. Derived from the file alone, as label_source is.
+export function suggestionOf(task, image) {
+  if (task !== 'multi-class' || !Array.isArray(image.prelabels) || !image.prelabels.length) return null;
+  const top = image.prelabels[0];
+  if (!top || typeof top.tag !== 'string') return null;
+  const kept = Array.isArray(image.tags) && image.tags.length === 1 && image.tags[0] === top.tag;
+  return { tag: top.tag, confidence: top.confidence, model: top.model, state: kept ? 'suggested' : 'changed', others: image.prelabels.slice(1) };
+}
+
+// A confidence as a percentage that never reads 100% short of certainty.
+export function percent(confidence) {
+  const c = Number(confidence) || 0;
+  return `${c >= 1 ? 100 : Math.min(99, Math.round(c * 100))}%`;
+}
+
 export function labeledCount(doc) {
   return doc.images.filter((im) => isImageLabeled(doc.task, im)).length;
 }
