@@ -222,6 +222,36 @@ def test_acceptance_records_label_source(labeled_run):
     assert 0 < model["threshold"] < 1 and 0 < model["coverage"] <= 1 and model["precision_bound"] >= 0.95
 
 
+def test_status_shows_the_pool_tasks_model_and_realized_precision(labeled_run):
+    root, truth = labeled_run["root"], labeled_run["truth"]
+    assert labeled_run["status"].returncode == 0, labeled_run["status"].stderr
+    text = labeled_run["status"].stdout
+    assert "pool: 0 images waiting for a page (ML assist)" in text, text
+    run = subprocess.run([BIN, "status", "--root", str(root), "--json"], capture_output=True, text=True)
+    assist = json.loads(run.stdout)["projects"][0]["assist"]
+    # Counted by hand from the outbox: what status says must agree.
+    clustered = prelabeled = 0
+    reviews = {}
+    for page in pages_in(root / "Outbox" / "digits"):
+        manifest = read(page)
+        if (manifest.get("assist") or {}).get("clustered"):
+            clustered += len(manifest["images"])
+        for image in manifest["images"]:
+            if image.get("prelabels"):
+                prelabeled += 1
+                r = reviews.setdefault(image["prelabels"][0]["model"], [0, 0])
+                r[0] += 1
+                r[1] += image["label_source"] == "model-accepted"
+    assert assist["pool"] == 0
+    assert assist["tasks_clustered"] == clustered > 0
+    assert assist["tasks_prelabeled"] == prelabeled > 0
+    assert {m: [v["reviewed"], v["accepted"]] for m, v in assist["realized_precision"].items()} == reviews
+    assert assist["model"].startswith("builtin-") and 0 < assist["threshold"] < 1 and 0 < assist["coverage"] <= 1
+    for model, (reviewed, accepted) in reviews.items():
+        assert f"realized precision of {model}: {accepted}/{reviewed} kept" in text, text
+    assert f"tasks clustered {clustered}, tasks prelabeled {prelabeled}" in text, text
+
+
 def test_a_model_trained_on_wrong_labels_is_paused_by_the_live_check(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
