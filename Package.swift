@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(name: "assist-eval", dependencies: ["LabelmillCore", "LabelmillFS"], path: "Benchmarks/AssistEval"),
         // What the test targets share: PNG builders, a seeded generator, temp folders,
         // polling waits and the built binary. Foundation only, so any test target can use it.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LabelmillCore"], path: "Tests/TestSupport"),
         .testTarget(name: "LabelmillCoreTests", dependencies: ["LabelmillCore", "TestSupport"]),
         .testTarget(name: "LabelmillFSTests", dependencies: ["LabelmillFS", "LabelmillCore", "TestSupport"]),
         .testTarget(name: "LabelmillDaemonTests", dependencies: ["LabelmillDaemon", "LabelmillFS", "LabelmillCore", "TestSupport"]),

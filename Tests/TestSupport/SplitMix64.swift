@@ -1,15 +1,9 @@
-/// A small deterministic random number generator (SplitMix64), so a failing
-/// generated case can be replayed from its seed.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
+import LabelmillCore
 
-    public init(state: UInt64) { self.state = state }
+/// The tests' deterministic generator is the daemon's own (SplitMix64,
+/// `SeededGenerator`), so a failing generated case can be replayed from its seed.
+public typealias SplitMix64 = SeededGenerator
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededGenerator {
+    public init(state: UInt64) { self.init(seed: state) }
 }
