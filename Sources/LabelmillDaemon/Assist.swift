@@ -7,8 +7,12 @@ import LabelmillFS
 final class ProjectAssist {
     /// When each pool image came, on the daemon's clock.
     var arrival: [String: Double] = [:]
-    /// Embeddings of pool images (raw builtin features).
-    var vectors: [String: [Double]] = [:]
+    /// Embeddings of pool images (raw builtin features), at the half precision
+    /// the log stores: a quarter of the memory, and the same values after a restart.
+    var vectors: [String: [Float16]] = [:]
+
+    func vector(_ sha: String) -> [Double]? { vectors[sha].map { $0.map { Double(Float($0)) } } }
+    func keep(_ vector: [Double], of sha: String) { vectors[sha] = vector.map { Float16(Float($0.isFinite ? $0 : 0)) } }
     /// Images whose embedding is stored in the log (never computed again).
     var stored = Set<String>()
     /// Embeddings asked of the worker and not back yet.
@@ -89,7 +93,7 @@ extension Engine {
         let pool = Set(project.pending.map(\.sha256))
         if let text = try? root.read(embeddingLog(project.name), maxBytes: 1 << 34).bytes {
             let read = EmbeddingLog.read(text, dimensions: BuiltinEmbedding.dimensions, only: pool)
-            for (sha, vector) in read.vectors { state.vectors[sha] = vector; state.stored.insert(sha) }
+            for (sha, vector) in read.vectors { state.keep(vector, of: sha); state.stored.insert(sha) }
             if text.last != 10 && !text.isEmpty {
                 // A line cut by a stop: ended, so the next line starts on its own.
                 try root.append(embeddingLog(project.name), "\n")
@@ -120,7 +124,7 @@ extension Engine {
             case .embedded(let name, let sha, let vector, let problem):
                 guard let project = projects[name], let state = project.assist else { continue }
                 state.asked.remove(sha)
-                if let vector, project.pendingHashes.contains(sha) { state.vectors[sha] = vector }
+                if let vector, project.pendingHashes.contains(sha) { state.keep(vector, of: sha) }
                 if vector != nil && problem == nil { state.stored.insert(sha) }
                 if vector == nil { state.failed.insert(sha) }
                 if let problem { logger.warning("no embedding for this image; it is paged without one", metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"]) }
@@ -268,7 +272,7 @@ extension Engine {
         state.clusteredCount = embedded.count
         let ids = embedded.map(\.sha256)
         assistWorker.submit(.cluster(project: project.name, generation: state.clusterGeneration, ids: ids,
-                                     vectors: ids.map { Vectors.normalized(state.vectors[$0]!) },
+                                     vectors: ids.map { Vectors.normalized(state.vector($0)!) },
                                      k: ClusteredPages.clusterCount(images: ids.count, pageSize: settings.pageSize)))
         collectAssist()
     }

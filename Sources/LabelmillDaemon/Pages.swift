@@ -150,7 +150,7 @@ extension Engine {
         for image in project.pending.prefix(Self.clusterWindow) {
             let sha = image.sha256
             bySha[sha] = image
-            let vector = state.vectors[sha]
+            let vector = state.vector(sha)
             if let model, let vector {
                 if state.suggested[sha] == nil { state.suggested[sha] = model.suggestions(vector).ranked }
                 suggestions[sha] = state.suggested[sha]

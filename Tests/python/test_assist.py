@@ -218,7 +218,10 @@ def test_acceptance_records_label_source(labeled_run):
             sources[image["label_source"]] += 1
     assert sources["human"] >= 120 and sources["model-accepted"] >= 40
     model = json.loads((root / ".labelmill" / "assist" / "digits" / "model.json").read_text())
-    assert model["state"] == "active" and model["model"].startswith("builtin-")
+    # Realized precision near the target may dip below it over the live window: then the model is paused, and says why.
+    assert model["state"] in ("active", "paused") and model["model"].startswith("builtin-")
+    if model["state"] == "paused":
+        assert "below the target" in model["reason"]
     assert 0 < model["threshold"] < 1 and 0 < model["coverage"] <= 1 and model["precision_bound"] >= 0.95
 
 
