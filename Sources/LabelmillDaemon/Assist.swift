@@ -36,8 +36,8 @@ final class ProjectAssist {
     /// Models trained so far in this project (the next is `builtin-<versions + 1>`).
     var versions = 0
     /// Human labels in the outbox, and how many the last training saw.
-    var humanLabels = 0
-    var labelsCounted = false
+    /// nil until counted from the copies (the first look after start), then kept up to date.
+    var humanLabels: Int?
     var trainedOn = 0
     var live = LiveCheck(target: 0.97)
     /// When an image still waiting for its embedding may be paged without it.
@@ -294,6 +294,15 @@ extension Engine {
         return examples
     }
 
+    /// Human labels in the outbox (what `humanExamples` would list), counted once.
+    func humanLabelCount(_ project: ProjectState, tags: [String]) -> Int {
+        let state = assistState(project)
+        if let counted = state.humanLabels { return counted }
+        let counted = humanExamples(project, tags: tags).count
+        state.humanLabels = counted
+        return counted
+    }
+
     static func isHumanLabel(_ image: PageImage) -> Bool {
         image.labelSource.map { $0 == .human } ?? (image.prelabels == nil)
     }
@@ -302,10 +311,11 @@ extension Engine {
     /// then every `retrain_every` more; in the background while watching.
     func maybeTrain(_ project: ProjectState, settings: ProjectSettings) {
         guard let assist = settings.assist, assist.prelabel, settings.task == .multiClass, let state = project.assist, !state.training else { return }
-        guard state.humanLabels >= assist.minLabeled, state.trainedOn == 0 || state.humanLabels - state.trainedOn >= assist.retrainEvery else { return }
+        let humanLabels = humanLabelCount(project, tags: settings.tags)
+        guard humanLabels >= assist.minLabeled, state.trainedOn == 0 || humanLabels - state.trainedOn >= assist.retrainEvery else { return }
         let examples = humanExamples(project, tags: settings.tags)
         state.training = true
-        state.trainedOn = state.humanLabels
+        state.trainedOn = humanLabels
         state.versions += 1
         logger.info("training a model", metadata: ["project": "\(project.name)", "labels": "\(examples.count)", "model": "builtin-\(state.versions)"])
         assistWorker.submit(.train(project: project.name, version: state.versions, examples: examples, tags: settings.tags,
@@ -319,14 +329,13 @@ extension Engine {
     func noteAccepted(_ done: PageManifest, in project: ProjectState) {
         guard let settings = project.settings, let assist = settings.assist else { return }
         let state = assistState(project)
-        if state.labelsCounted {
-            state.humanLabels += done.images.filter { Self.isHumanLabel($0) && $0.tags?.count == 1 }.count
-        } else {
-            // The first acceptance since the daemon started: the outbox so far, this page included.
-            state.humanLabels = humanExamples(project, tags: settings.tags).count
-            state.labelsCounted = true
-        }
         // Counted from the copies the first time (this page among them), else added.
+        if let counted = state.humanLabels {
+            let tags = Set(settings.tags)
+            state.humanLabels = counted + done.images.filter { Self.isHumanLabel($0) && $0.tags?.count == 1 && tags.contains($0.tags![0]) }.count
+        } else {
+            _ = humanLabelCount(project, tags: settings.tags)
+        }
         if state.counts == nil { _ = assistCounts(project) } else { state.counts?.accepted(done) }
         if let model = state.model {
             for image in done.images where image.prelabels?.first?.model == model.name {

@@ -133,12 +133,8 @@ extension Engine {
         let room = min(maxPages, assist.queuePages - queuedPages(project))
         guard room > 0 else { return [] }
         let state = assistState(project)
-        if !state.labelsCounted {
-            // First look since the daemon started: a model is due if the outbox has the labels for one.
-            state.humanLabels = humanExamples(project, tags: settings.tags).count
-            state.labelsCounted = true
-            maybeTrain(project, settings: settings)
-        }
+        // First look since the daemon started: a model is due if the outbox has the labels for one.
+        if state.humanLabels == nil { maybeTrain(project, settings: settings) }
         maybeCluster(project, settings: settings)
         let model = state.paused == nil && assist.prelabel && settings.task == .multiClass ? state.model : nil
         if state.suggestedBy != model?.name { (state.suggested, state.suggestedBy) = ([:], model?.name) }
