@@ -758,3 +758,44 @@ int lm_thumbnail(const unsigned char *data, size_t size, int side, unsigned char
     if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return jpeg_thumbnail(data, size, side, rgb, out);
     return refuse(out, LM_IMAGE_UNSUPPORTED, "it is neither a PNG nor a JPEG");
 }
+
+#include <signal.h>
+#include <spawn.h>
+
+int lm_spawn_piped(char *const argv[], const char *cwd, int *pid_out, int *to_child, int *from_child) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0) return errno;
+    if (pipe2(out, O_CLOEXEC) != 0) { int e = errno; close(in[0]); close(in[1]); return e; }
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    if (cwd) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+    extern char **environ;
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) { close(in[1]); close(out[0]); return rc; }
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    *pid_out = pid;
+    *to_child = in[1];
+    *from_child = out[0];
+    return 0;
+}
+
+void lm_ignore_sigpipe(void) {
+    signal(SIGPIPE, SIG_IGN);
+}

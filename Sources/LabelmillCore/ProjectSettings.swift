@@ -8,8 +8,10 @@ public struct ProjectSettings: Sendable, Equatable {
     public var flushSeconds: Double = 10
     /// ML assist (SPEC section 7); nil when the project does not use it.
     public var assist: AssistSettings?
+    /// The model the daemon asks (SPEC section 8); nil when there is none.
+    public var predictor: PredictorSettings?
 
-    public static let keys = ["task", "tags", "page_size", "pages_per_labeler", "lease_minutes", "flush_seconds", "assist"]
+    public static let keys = ["task", "tags", "page_size", "pages_per_labeler", "lease_minutes", "flush_seconds", "assist", "predictor"]
 
     public init(task: TaskKind, tags: [String], pageSize: Int = 4, pagesPerLabeler: Int = 1,
                 leaseMinutes: Double = 60, flushSeconds: Double = 10) {
@@ -50,6 +52,8 @@ public struct ProjectSettings: Sendable, Equatable {
                 settings.flushSeconds = try Self.positive(v, key: "flush_seconds", allowZero: true)
             case "assist":
                 settings.assist = try AssistSettings(node: v)
+            case "predictor":
+                settings.predictor = try PredictorSettings(node: v)
             default:
                 let hint = Suggest.nearest(to: member.key, in: Self.keys).map { "; did you mean \"\($0)\"?" } ?? ""
                 throw SettingsError(key: member.key, message: "unknown key \"\(member.key)\"\(hint)")
@@ -59,8 +63,8 @@ public struct ProjectSettings: Sendable, Equatable {
         guard let tags else { throw SettingsError(key: "tags", message: "is required: a list of 1 to 1000 tag names") }
         settings.task = task
         settings.tags = tags
-        if settings.assist?.embedder == .predictor {
-            throw SettingsError(key: "assist.embedder", message: "\"predictor\" needs the project's \"predictor\" (SPEC section 8), which this version does not take yet; use \"builtin\"")
+        if settings.assist?.embedder == .predictor && settings.predictor == nil {
+            throw SettingsError(key: "assist.embedder", message: "is \"predictor\" but the project has no \"predictor\": add one, like \"predictor\": {\"command\": [\"python3\", \"predictors/efficientnet_lite0.py\"]}, or use \"builtin\"")
         }
         self = settings
     }
@@ -76,6 +80,7 @@ public struct ProjectSettings: Sendable, Equatable {
             ("flush_seconds", .number(flushSeconds)),
         ]
         if let assist { members.append(("assist", assist.json)) }
+        if let predictor { members.append(("predictor", predictor.json)) }
         return .object(members)
     }
 

@@ -1,13 +1,41 @@
 import LabelmillCore
 import LabelmillFS
 
+/// Which embedder a project's ML assist uses (project.json `assist.embedder`),
+/// and where its embeddings are kept.
+struct EmbedderChoice: Sendable, Equatable {
+    /// nil: the builtin features.
+    var predictor: PredictorSettings?
+    /// Where a predictor's command runs: the workspace's folder.
+    var folder: String
+
+    static func of(_ settings: ProjectSettings, in workspace: Workspace) -> EmbedderChoice {
+        EmbedderChoice(predictor: settings.assist?.embedder == .predictor ? settings.predictor : nil, folder: workspace.root)
+    }
+
+    /// What model names start with: `builtin-3`, `predictor-4`.
+    var name: String { predictor == nil ? "builtin" : "predictor" }
+    var logName: String { EmbeddingLog.fileName(predictorCommand: predictor?.command) }
+    /// The builtin features' length; a predictor's is learned from its log or its first answer.
+    var fixedDimensions: Int? { predictor == nil ? BuiltinEmbedding.dimensions : nil }
+}
+
 /// What ML assist knows of one project (SPEC section 7), on the engine's
 /// thread: when each pool image came, the embeddings of the pool, the latest
 /// clustering, the model in use and the live check of its prelabels.
 final class ProjectAssist {
+    var embedder: EmbedderChoice
+    /// The length of the embedder's vectors, once known.
+    var dimensions: Int?
+
+    init(embedder: EmbedderChoice) {
+        self.embedder = embedder
+        dimensions = embedder.fixedDimensions
+    }
+
     /// When each pool image came, on the daemon's clock.
     var arrival: [String: Double] = [:]
-    /// Embeddings of pool images (raw builtin features), at the half precision
+    /// Embeddings of pool images (the embedder's raw values), at the half precision
     /// the log stores: a quarter of the memory, and the same values after a restart.
     var vectors: [String: [Float16]] = [:]
 
@@ -33,7 +61,7 @@ final class ProjectAssist {
     var counts: AssistCounts?
     var paused: String?
     var training = false
-    /// Models trained so far in this project (the next is `builtin-<versions + 1>`).
+    /// Models trained so far in this project (the next is `<embedder>-<versions + 1>`).
     var versions = 0
     /// Human labels in the outbox, and how many the last training saw.
     /// nil until counted from the copies (the first look after start), then kept up to date.
@@ -54,6 +82,17 @@ final class ProjectAssist {
         dirty = true
     }
 
+    /// Another embedder: what the old one made (vectors, clusters, model) no longer applies.
+    func switchEmbedder(to choice: EmbedderChoice) {
+        embedder = choice
+        dimensions = choice.fixedDimensions
+        vectors = [:]; stored = []; asked = []; failed = []
+        clusters = [:]; clusteredCount = 0; clusterGeneration += 1; clustering = false
+        model = nil; latest = nil; paused = nil; trainedOn = 0; training = false
+        suggested = [:]; suggestedBy = nil
+        dirty = true
+    }
+
     func left(_ sha: String) {
         dirty = true
         arrival[sha] = nil
@@ -71,17 +110,35 @@ extension Engine {
 
     func assistState(_ project: ProjectState) -> ProjectAssist {
         if let state = project.assist { return state }
-        let state = ProjectAssist()
+        let state = ProjectAssist(embedder: project.settings.map { EmbedderChoice.of($0, in: workspace) } ?? EmbedderChoice(folder: workspace.root))
         project.assist = state
         return state
     }
 
-    func embeddingLog(_ project: String) -> String { Path.join(workspace.assist(project), "embeddings.log") }
+    func embeddingLog(_ project: ProjectState) -> String { Path.join(workspace.assist(project.name), assistState(project).embedder.logName) }
+
+    /// Settings read: the embedder they name. Before the pool is loaded it is
+    /// only noted; a change while running sets aside what the old embedder
+    /// made and loads the new one's embeddings and model (each embedder keeps
+    /// its own log and models, so switching back finds them again).
+    func chooseEmbedder(_ settings: ProjectSettings, for project: ProjectState) throws(FileSystemError) {
+        guard settings.assist != nil else { return }
+        let choice = EmbedderChoice.of(settings, in: workspace)
+        let state = assistState(project)
+        guard state.embedder != choice else { return }
+        let wasLoaded = project.copiesLoaded
+        state.switchEmbedder(to: choice)
+        guard wasLoaded else { return }
+        logger.info("embedder changed: the pool is embedded again", metadata: ["project": "\(project.name)", "embedder": "\(choice.name)"])
+        try loadEmbeddings(project)
+        loadModel(project, settings: settings)
+        writeModelFile(project)
+    }
 
     /// The worker: a thread while watching (`startAssistWorker`), else each job inline.
     var assistWorker: AssistWorker {
         if let worker = assistWorkerStorage { return worker }
-        let worker = AssistWorker(root: root)
+        let worker = AssistWorker(root: root, logger: logger)
         assistWorkerStorage = worker
         return worker
     }
@@ -91,12 +148,13 @@ extension Engine {
     func loadEmbeddings(_ project: ProjectState) throws(FileSystemError) {
         let state = assistState(project)
         let pool = Set(project.pending.map(\.sha256))
-        if let text = try? root.read(embeddingLog(project.name), maxBytes: 1 << 34).bytes {
-            let read = EmbeddingLog.read(text, dimensions: BuiltinEmbedding.dimensions, only: pool)
+        if let text = try? root.read(embeddingLog(project), maxBytes: 1 << 34).bytes {
+            let read = EmbeddingLog.read(text, dimensions: state.dimensions, only: pool)
             for (sha, vector) in read.vectors { state.keep(vector, of: sha); state.stored.insert(sha) }
+            if state.dimensions == nil { state.dimensions = read.vectors.first?.value.count ?? EmbeddingLog.firstDimensions(text) }
             if text.last != 10 && !text.isEmpty {
                 // A line cut by a stop: ended, so the next line starts on its own.
-                try root.append(embeddingLog(project.name), "\n")
+                try root.append(embeddingLog(project), "\n")
             }
         }
         for image in project.pending where isPooled(image, in: project) { requestEmbedding(of: image, in: project) }
@@ -107,8 +165,10 @@ extension Engine {
         guard state.vectors[image.sha256] == nil, !state.asked.contains(image.sha256), !state.failed.contains(image.sha256) else { return }
         state.asked.insert(image.sha256)
         let kept = PageJournal(workspace: workspace, project: project.name).image(image.sha256)
-        assistWorker.submit(.embed(project: project.name, sha256: image.sha256, path: String(decoding: image.rawPath, as: UTF8.self),
-                                   fallback: kept, log: embeddingLog(project.name)))
+        assistWorker.submit(.embed(AssistWorker.EmbedJob(
+            project: project.name, sha256: image.sha256, path: String(decoding: image.rawPath, as: UTF8.self), fallback: kept,
+            width: image.width, height: image.height, embedder: state.embedder, log: embeddingLog(project),
+            task: project.settings?.task ?? .multiClass, tags: project.settings?.tags ?? [], dimensions: state.dimensions)))
         collectAssist()
     }
 
@@ -121,9 +181,10 @@ extension Engine {
         defer { if changed { for project in projects.values { project.assist?.dirty = true } } }
         for outcome in worker.take() {
             switch outcome {
-            case .embedded(let name, let sha, let vector, let problem):
-                guard let project = projects[name], let state = project.assist else { continue }
+            case .embedded(let name, let sha, let vector, let problem, let log):
+                guard let project = projects[name], let state = project.assist, log == embeddingLog(project) else { continue }
                 state.asked.remove(sha)
+                if let vector, state.dimensions == nil { state.dimensions = vector.count }
                 if let vector, project.pendingHashes.contains(sha) { state.keep(vector, of: sha) }
                 if vector != nil && problem == nil { state.stored.insert(sha) }
                 if vector == nil { state.failed.insert(sha) }
@@ -137,7 +198,10 @@ extension Engine {
             case .trained(let name, let model, let problem):
                 guard let project = projects[name], let state = project.assist else { continue }
                 state.training = false
-                if let model { adopt(model, in: project) }
+                // Trained on another embedder's vectors (it changed meanwhile): not used.
+                if let model, model.name.hasPrefix("\(state.embedder.name)-"), state.dimensions.map({ $0 == model.dimensions }) ?? true {
+                    adopt(model, in: project)
+                }
                 if let problem { logger.warning("no model trained", metadata: ["project": "\(name)", "reason": "\(problem)"]) }
                 changed = true
             }
@@ -217,7 +281,8 @@ extension Engine {
               !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
               let text = try? root.read(Path.join(modelsFolder(project.name), "\(name).json"), maxBytes: 1 << 28).bytes,
               let node = try? StrictJSON.parse(text).value,
-              let model = PrelabelModel(json: node, dimensions: BuiltinEmbedding.dimensions), model.name == name, model.tags == settings.tags
+              let model = PrelabelModel(json: node, dimensions: state.dimensions), model.name == name, model.tags == settings.tags,
+              name.hasPrefix("\(state.embedder.name)-")
         else { return }
         state.latest = model
         state.model = model.threshold == nil ? nil : model
@@ -317,9 +382,10 @@ extension Engine {
         state.training = true
         state.trainedOn = humanLabels
         state.versions += 1
-        logger.info("training a model", metadata: ["project": "\(project.name)", "labels": "\(examples.count)", "model": "builtin-\(state.versions)"])
+        logger.info("training a model", metadata: ["project": "\(project.name)", "labels": "\(examples.count)", "model": "\(state.embedder.name)-\(state.versions)"])
         assistWorker.submit(.train(project: project.name, version: state.versions, examples: examples, tags: settings.tags,
-                                   target: assist.targetPrecision, log: embeddingLog(project.name)))
+                                   target: assist.targetPrecision, embedder: state.embedder.name, log: embeddingLog(project),
+                                   dimensions: state.dimensions))
         collectAssist()
     }
 

@@ -1,6 +1,7 @@
 import CShims
 import LabelmillCore
 import LabelmillFS
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,22 +20,40 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         var group: Int
     }
 
+    /// Embed the image at `path` (or `fallback`, once it has left the pool) and append its line to `log`.
+    struct EmbedJob: Sendable {
+        var project: String
+        var sha256: String
+        var path: String
+        var fallback: String
+        var width: Int
+        var height: Int
+        var embedder: EmbedderChoice
+        var log: String
+        /// What a predictor is told of the project, and the length of its embeddings once known.
+        var task: TaskKind
+        var tags: [String]
+        var dimensions: Int?
+    }
+
     enum Job: Sendable {
-        /// Embed the image at `path` (or `fallback`, once it has left the pool) and append its line to `log`.
-        case embed(project: String, sha256: String, path: String, fallback: String, log: String)
+        case embed(EmbedJob)
         /// Cluster these vectors into `k` clusters.
         case cluster(project: String, generation: Int, ids: [String], vectors: [[Double]], k: Int)
         /// Train and calibrate a model on these labeled images, whose embeddings are in `log`.
-        case train(project: String, version: Int, examples: [Example], tags: [String], target: Double, log: String)
+        case train(project: String, version: Int, examples: [Example], tags: [String], target: Double,
+                   embedder: String, log: String, dimensions: Int?)
     }
 
     enum Outcome: Sendable {
-        case embedded(project: String, sha256: String, vector: [Double]?, problem: String?)
+        /// `log`: the embedder's log it was made for (a change of embedder drops outcomes for the old one).
+        case embedded(project: String, sha256: String, vector: [Double]?, problem: String?, log: String)
         case clustered(project: String, generation: Int, clusters: [String: Int])
         case trained(project: String, model: PrelabelModel?, problem: String?)
     }
 
     let root: any FileSystem
+    let logger: Logger
     private var mutex = pthread_mutex_t()
     private var wake = pthread_cond_t()
     private var embeds: [Job] = []
@@ -47,8 +66,12 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
     /// Jobs submitted and not yet taken back as outcomes.
     private(set) var outstanding = 0
 
-    init(root: any FileSystem) {
+    /// Each project's predictor, used by the one thread that runs the jobs.
+    private var predictors: [String: PredictorClient] = [:]
+
+    init(root: any FileSystem, logger: Logger) {
         self.root = root
+        self.logger = logger
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
     }
@@ -91,6 +114,8 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
             return thread
         }
         if let tid { pthread_join(tid, nil) }
+        for client in predictors.values { client.close() }
+        predictors = [:]
     }
 
     func submit(_ job: Job) {
@@ -102,8 +127,8 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
             return true
         }
         if !background {
-            let outcome = Self.perform(job, root: root)
-            locked { done.append(outcome) }
+            let outcomes = perform([job])
+            locked { done.append(contentsOf: outcomes) }
         }
     }
 
@@ -118,64 +143,125 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
 
     private func loop() {
         while true {
-            let job = locked { () -> Job? in
+            let jobs = locked { () -> [Job] in
                 while !stopping && embeds.isEmpty && others.isEmpty { pthread_cond_wait(&wake, &mutex) }
-                if stopping { return nil }
+                if stopping { return [] }
                 // Embeddings first: pages wait for them; training can wait.
-                return embeds.isEmpty ? others.removeFirst() : embeds.removeFirst()
+                guard !embeds.isEmpty else { return [others.removeFirst()] }
+                let first = embeds.removeFirst()
+                guard case .embed(let lead) = first, lead.embedder.predictor != nil else { return [first] }
+                // A predictor's requests are pipelined: the next ones for the same predictor go with it.
+                var batch = [first]
+                while batch.count < PredictorClient.window, let i = embeds.firstIndex(where: {
+                    if case .embed(let j) = $0 { return j.project == lead.project && j.embedder == lead.embedder } else { return false }
+                }) { batch.append(embeds.remove(at: i)) }
+                return batch
             }
-            guard let job else { return }
-            let outcome = Self.perform(job, root: root)
-            locked { done.append(outcome) }
+            guard !jobs.isEmpty else { return }
+            let outcomes = perform(jobs)
+            locked { done.append(contentsOf: outcomes) }
             notify?()
         }
     }
 
-    /// Runs one job: reads and computes, appends to the embedding log, touches nothing else.
-    static func perform(_ job: Job, root: any FileSystem) -> Outcome {
-        switch job {
-        case .embed(let project, let sha, let path, let fallback, let log):
-            let bytes: [UInt8]
-            do { bytes = try root.read(path, maxBytes: Engine.maxFileBytes).bytes } catch {
-                guard let kept = try? root.read(fallback, maxBytes: Engine.maxFileBytes).bytes else {
-                    return .embedded(project: project, sha256: sha, vector: nil, problem: "cannot read the image: \(error)")
-                }
-                bytes = kept
+    /// Runs jobs (several only when they are embeddings by one predictor):
+    /// reads and computes, appends to the embedding log, touches nothing else.
+    func perform(_ jobs: [Job]) -> [Outcome] {
+        var embeds: [EmbedJob] = []
+        var outcomes: [Outcome] = []
+        for job in jobs {
+            switch job {
+            case .embed(let e): embeds.append(e)
+            case .cluster(let project, let generation, let ids, let vectors, let k):
+                outcomes.append(Self.cluster(project: project, generation: generation, ids: ids, vectors: vectors, k: k))
+            case .train(let project, let version, let examples, let tags, let target, let embedder, let log, let dimensions):
+                outcomes.append(Self.train(project: project, version: version, examples: examples, tags: tags, target: target,
+                                           embedder: embedder, log: log, dimensions: dimensions, root: root))
             }
-            let vector: [Double]
-            do { vector = BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: bytes)) } catch {
-                return .embedded(project: project, sha256: sha, vector: nil, problem: "\(error)")
-            }
-            do { try root.append(log, EmbeddingLog.line(sha256: sha, vector: vector)) } catch {
-                // Kept in memory: computed again after a restart.
-                return .embedded(project: project, sha256: sha, vector: vector, problem: "not stored: \(error)")
-            }
-            return .embedded(project: project, sha256: sha, vector: vector, problem: nil)
-        case .cluster(let project, let generation, let ids, let vectors, let k):
-            var generator = SeededGenerator(seed: UInt64(generation))
-            let fit = KMeans.fit(vectors, k: k, maxIterations: 30, using: &generator)
-            return .clustered(project: project, generation: generation,
-                              clusters: Dictionary(zip(ids, fit.assignment), uniquingKeysWith: { a, _ in a }))
-        case .train(let project, let version, let examples, let tags, let target, let log):
-            let text: [UInt8]
-            do { text = try root.read(log, maxBytes: 1 << 34).bytes } catch {
-                return .trained(project: project, model: nil, problem: "cannot read the embeddings: \(error)")
-            }
-            let vectors = EmbeddingLog.read(text, dimensions: BuiltinEmbedding.dimensions, only: Set(examples.map(\.sha256))).vectors
-            var x: [[Double]] = []
-            var y: [Int] = []
-            var groups: [Int] = []
-            for example in examples {
-                guard let v = vectors[example.sha256] else { continue }
-                x.append(v)
-                y.append(example.label)
-                groups.append(example.group)
-            }
-            guard Set(y).count >= 2 else {
-                return .trained(project: project, model: nil, problem: "the labeled images with embeddings use fewer than two tags")
-            }
-            return .trained(project: project, model: PrelabelModel.train(x, labels: y, tags: tags, target: target, version: version,
-                                                                                   embedder: "builtin", groups: groups), problem: nil)
         }
+        guard let lead = embeds.first else { return outcomes }
+        guard let predictor = lead.embedder.predictor else { return outcomes + embeds.map(builtinEmbedding) }
+        let client = predictorClient(for: lead, settings: predictor)
+        // The image as the pool holds it, or the daemon's kept copy once it has left the pool.
+        let images = embeds.map { job in
+            PredictorClient.Image(key: job.sha256, path: PageFolder.absolute(root.status(job.path) != nil ? job.path : job.fallback),
+                                  width: job.width, height: job.height)
+        }
+        let results = client.embed(images, task: lead.task, tags: lead.tags)
+        for job in embeds {
+            switch results[job.sha256] ?? .failure(PredictorFailure("no answer")) {
+            case .success(let vector): outcomes.append(store(vector, for: job))
+            case .failure(let failure): outcomes.append(.embedded(project: job.project, sha256: job.sha256, vector: nil, problem: failure.description, log: job.log))
+            }
+        }
+        return outcomes
+    }
+
+    /// The project's predictor client, new when the project's predictor changed.
+    private func predictorClient(for job: EmbedJob, settings: PredictorSettings) -> PredictorClient {
+        if let client = predictors[job.project], client.settings == settings { return client }
+        predictors[job.project]?.close()
+        let client = PredictorClient(settings: settings, folder: PageFolder.absolute(job.embedder.folder))
+        client.dimensions = job.dimensions
+        let logger = self.logger
+        let command = settings.command.joined(separator: " ")
+        client.warn = { message, reason in
+            logger.warning("\(message)", metadata: ["project": "\(job.project)", "predictor": "\(command)", "reason": "\(reason)"])
+        }
+        predictors[job.project] = client
+        return client
+    }
+
+    private func builtinEmbedding(_ job: EmbedJob) -> Outcome {
+        let bytes: [UInt8]
+        do { bytes = try root.read(job.path, maxBytes: Engine.maxFileBytes).bytes } catch {
+            guard let kept = try? root.read(job.fallback, maxBytes: Engine.maxFileBytes).bytes else {
+                return .embedded(project: job.project, sha256: job.sha256, vector: nil, problem: "cannot read the image: \(error)", log: job.log)
+            }
+            bytes = kept
+        }
+        do { return store(BuiltinEmbedding.features(rgb: try Thumbnail.rgb(of: bytes)), for: job) } catch {
+            return .embedded(project: job.project, sha256: job.sha256, vector: nil, problem: "\(error)", log: job.log)
+        }
+    }
+
+    /// Appends the embedding's line to the log.
+    private func store(_ vector: [Double], for job: EmbedJob) -> Outcome {
+        do { try root.append(job.log, EmbeddingLog.line(sha256: job.sha256, vector: vector)) } catch {
+            // Kept in memory: computed again after a restart.
+            return .embedded(project: job.project, sha256: job.sha256, vector: vector, problem: "not stored: \(error)", log: job.log)
+        }
+        return .embedded(project: job.project, sha256: job.sha256, vector: vector, problem: nil, log: job.log)
+    }
+
+    static func cluster(project: String, generation: Int, ids: [String], vectors: [[Double]], k: Int) -> Outcome {
+        var generator = SeededGenerator(seed: UInt64(generation))
+        let fit = KMeans.fit(vectors, k: k, maxIterations: 30, using: &generator)
+        return .clustered(project: project, generation: generation,
+                          clusters: Dictionary(zip(ids, fit.assignment), uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Trains on the labeled images whose embeddings are in the log.
+    static func train(project: String, version: Int, examples: [Example], tags: [String], target: Double,
+                      embedder: String, log: String, dimensions: Int?, root: any FileSystem) -> Outcome {
+        let text: [UInt8]
+        do { text = try root.read(log, maxBytes: 1 << 34).bytes } catch {
+            return .trained(project: project, model: nil, problem: "cannot read the embeddings: \(error)")
+        }
+        let vectors = EmbeddingLog.read(text, dimensions: dimensions, only: Set(examples.map(\.sha256))).vectors
+        var x: [[Double]] = []
+        var y: [Int] = []
+        var groups: [Int] = []
+        for example in examples {
+            guard let v = vectors[example.sha256] else { continue }
+            x.append(v)
+            y.append(example.label)
+            groups.append(example.group)
+        }
+        guard Set(y).count >= 2 else {
+            return .trained(project: project, model: nil, problem: "the labeled images with embeddings use fewer than two tags")
+        }
+        return .trained(project: project, model: PrelabelModel.train(x, labels: y, tags: tags, target: target, version: version,
+                                                                     embedder: embedder, groups: groups), problem: nil)
     }
 }

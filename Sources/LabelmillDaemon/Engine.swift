@@ -248,6 +248,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             let settings = try ProjectSettings(bytes: bytes)
             if !project.copiesLoaded {
                 try loadCopies(project)
+                try chooseEmbedder(settings, for: project)
                 try loadPool(project)
                 loadModel(project, settings: settings)
                 project.copiesLoaded = true
@@ -263,6 +264,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
                 return
             }
             project.phase = project.phase.configured(settings)
+            try chooseEmbedder(settings, for: project)
             try prepareProjectFolders(project)
             logger.info("project ready", metadata: ["project": "\(project.name)", "task": "\(settings.task.rawValue)", "tags": "\(settings.tags.count)"])
         } catch let error as SettingsError {

@@ -104,6 +104,7 @@ struct WatchCommand: AsyncParsableCommand {
                 engine.runOnce(wait: wait)
             }
             engine.logSummary()
+            engine.stopAssistWorker()
             return
         }
         let service = WatchService(engine: engine, logger: logger, pollSeconds: poll)

@@ -109,7 +109,7 @@ struct AssistSettingsTests {
         ("[]", "\"assist\" must be an object"),
         ("{\"embeder\": \"builtin\"}", "\"assist.embeder\" unknown key \"embeder\"; did you mean \"embedder\"?"),
         ("{\"embedder\": \"cnn\"}", "\"assist.embedder\" must be \"builtin\" or \"predictor\""),
-        ("{\"embedder\": \"predictor\"}", "\"assist.embedder\" \"predictor\" needs the project's \"predictor\""),
+        ("{\"embedder\": \"predictor\"}", "\"assist.embedder\" is \"predictor\" but the project has no \"predictor\": add one"),
         ("{\"cluster\": 1}", "\"assist.cluster\" must be true or false"),
         ("{\"min_labeled\": 2.5}", "\"assist.min_labeled\" must be a whole number from 10"),
         ("{\"target_precision\": 1}", "\"assist.target_precision\" must be a number above 0.5 and below 1"),

@@ -56,6 +56,15 @@ void lm_free_jpeg(unsigned char *buffer);
 /* Sets the calling thread's nice value (Linux: per thread). 0 or -1 with errno. */
 int lm_lower_thread_priority(int nice_value);
 
+/* Starts argv[0] (found on PATH) with arguments argv (NULL-terminated) in
+   folder cwd (NULL: this one), in its own process group, its stdin and
+   stdout pipes to this process (*to_child is non-blocking; both close on
+   exec), stderr shared, SIGPIPE at its default. 0, or an errno value. */
+int lm_spawn_piped(char *const argv[], const char *cwd, int *pid_out, int *to_child, int *from_child);
+
+/* Writing to a predictor that has exited gives EPIPE instead of killing the daemon. */
+void lm_ignore_sigpipe(void);
+
 int lm_thumbnail(const unsigned char *data, size_t size, int side, unsigned char *rgb, lm_image_info *out);
 
 /* renameat2(RENAME_NOREPLACE): fails with EEXIST instead of overwriting. */

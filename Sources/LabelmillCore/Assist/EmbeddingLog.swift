@@ -10,6 +10,15 @@
 /// or the classifier can tell apart. A line that is cut, damaged or of
 /// another length is skipped, and what follows it still counts.
 public enum EmbeddingLog {
+    /// The log of one embedder, under `.labelmill/assist/<project>/`:
+    /// `embeddings.log` for the builtin features, `embeddings-predictor-<8 hex>.log`
+    /// for a predictor, the hex a CRC-32 of its command (another command is
+    /// another model, whose vectors do not mix with these).
+    public static func fileName(predictorCommand: [String]?) -> String {
+        guard let command = predictorCommand else { return "embeddings.log" }
+        return "embeddings-predictor-\(hex8(CRC32.checksum(command.joined(separator: "\u{0}").utf8))).log"
+    }
+
     /// One image's line, with its newline.
     public static func line(sha256: String, vector: [Double]) -> String {
         var bytes: [UInt8] = []
@@ -27,8 +36,10 @@ public enum EmbeddingLog {
     /// Every whole line's vector by SHA-256 (the first line of an image wins),
     /// and how many lines were skipped: damaged, of another dimension, or the
     /// last one cut short (no newline) by a stop. With `only`, the vectors of
-    /// those images alone (the others' lines are not decoded).
-    public static func read(_ text: [UInt8], dimensions: Int, only: Set<String>? = nil) -> (vectors: [String: [Double]], skipped: Int) {
+    /// those images alone (the others' lines are not decoded). `dimensions`
+    /// nil: the length of the first whole line (a predictor's, learned).
+    public static func read(_ text: [UInt8], dimensions: Int?, only: Set<String>? = nil) -> (vectors: [String: [Double]], skipped: Int) {
+        var dimensions = dimensions
         var vectors: [String: [Double]] = [:]
         var skipped = 0
         var start = 0
@@ -36,11 +47,22 @@ public enum EmbeddingLog {
             defer { start = end + 1 }
             guard end > start else { continue }
             if let only, end - start > 64, !only.contains(String(decoding: text[start..<start + 64], as: UTF8.self)) { continue }
-            guard let (sha, vector) = parse(Array(text[start..<end])), vector.count == dimensions else { skipped += 1; continue }
+            guard let (sha, vector) = parse(Array(text[start..<end])), vector.count == (dimensions ?? vector.count) else { skipped += 1; continue }
+            dimensions = vector.count
             if vectors[sha] == nil { vectors[sha] = vector }
         }
         if start < text.count { skipped += 1 }
         return (vectors, skipped)
+    }
+
+    /// The length of the first whole line's vector; nil when there is none.
+    public static func firstDimensions(_ text: [UInt8]) -> Int? {
+        var start = 0
+        for end in text.indices where text[end] == 10 {
+            defer { start = end + 1 }
+            if end > start, let (_, vector) = parse(Array(text[start..<end])) { return vector.count }
+        }
+        return nil
     }
 
     static func parse(_ line: [UInt8]) -> (sha: String, vector: [Double])? {

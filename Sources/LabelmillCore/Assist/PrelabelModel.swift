@@ -14,6 +14,9 @@ public struct PrelabelModel: Sendable {
     /// The project's tags when it was trained, in class order.
     public var tags: [String]
 
+    /// The length of the embeddings it reads.
+    public var dimensions: Int { classifier.standardizer.mean.count }
+
     /// Trains on `(embedding, tag index)` pairs: calibration first (k models
     /// on k-1 folds each, scored on the fold they did not see; `groups` held
     /// out together), then the model used, on everything.
@@ -29,7 +32,9 @@ public struct PrelabelModel: Sendable {
     /// The model's suggestions for one image, most likely first: the top
     /// three tags with their probabilities, and whether the first reaches the
     /// threshold (then it is filled in).
+    /// An embedding of another length (another embedder's) gets none.
     public func suggestions(_ x: [Double], top: Int = 3) -> (confident: Bool, ranked: [(tag: String, confidence: Double)]) {
+        guard x.count == dimensions else { return (false, []) }
         let p = classifier.probabilities(x)
         let order = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }.prefix(top)
         let ranked = order.map { (tags[$0], p[$0]) }

@@ -24,7 +24,8 @@ extension PrelabelModel {
 
     /// Reads a model file back; nil when anything is missing, not finite, or
     /// of the wrong shape (a damaged file means training again, never a crash).
-    public init?(json: JSONValue, dimensions: Int) {
+    /// `dimensions` nil: whatever length the file's own vectors agree on.
+    public init?(json: JSONValue, dimensions: Int?) {
         func numbers(_ v: JSONValue?) -> [Double]? {
             guard let list = v?.arrayValue else { return nil }
             let out = list.compactMap(\.numberValue)
@@ -34,7 +35,8 @@ extension PrelabelModel {
         guard let name = json["name"]?.stringValue, let version = whole("version"), let trainedOn = whole("trained_on"),
               let tagList = json["tags"]?.arrayValue, case let tags = tagList.compactMap(\.stringValue), tags.count == tagList.count,
               tags.count > 1, let mean = numbers(json["mean"]), let scale = numbers(json["scale"]), let bias = numbers(json["bias"]),
-              let rows = json["weights"]?.arrayValue, mean.count == dimensions, scale.count == dimensions,
+              let rows = json["weights"]?.arrayValue, case let dimensions = dimensions ?? mean.count, dimensions > 0,
+              mean.count == dimensions, scale.count == dimensions,
               scale.allSatisfy({ $0 > 0 }), bias.count == tags.count, rows.count == tags.count else { return nil }
         var weights: [[Double]] = []
         for row in rows {
