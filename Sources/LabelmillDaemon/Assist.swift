@@ -188,7 +188,11 @@ extension Engine {
                 if let vector, project.pendingHashes.contains(sha) { state.keep(vector, of: sha) }
                 if vector != nil && problem == nil { state.stored.insert(sha) }
                 if vector == nil { state.failed.insert(sha) }
-                if let problem { logger.warning("no embedding for this image; it is paged without one", metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"]) }
+                if let problem {
+                    // A predictor's failures are logged once by its client (a broken predictor fails every image).
+                    logger.log(level: state.embedder.predictor == nil ? .warning : .debug, "no embedding for this image; it is paged without one",
+                               metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"])
+                }
                 changed = true
             case .clustered(let name, let generation, let clusters):
                 guard let state = projects[name]?.assist, generation == state.clusterGeneration else { continue }

@@ -21,6 +21,7 @@ final class PredictorClient {
     var dimensions: Int?
     /// Log lines, as (message, reason): the caller adds the project and the command.
     var warn: (String, String) -> Void = { _, _ in }
+    /// The clock of the backoff (tests move it); timeouts are on the monotonic clock.
     var clock: () -> Double = PredictorProcess.monotonic
 
     private var process: PredictorProcess?
@@ -75,7 +76,7 @@ final class PredictorClient {
             let id = nextID
             nextID += 1
             let request = PredictorWire.Request(id: id, op: .embed, image: image.path, width: image.width, height: image.height, task: task, tags: tags)
-            let due = clock() + settings.timeoutSeconds
+            let due = PredictorProcess.monotonic() + settings.timeoutSeconds
             do { try process.send(request.line, deadline: due) } catch {
                 fail(error.description, waiting: &waiting, results: &results)
                 for unsent in images where results[unsent.key] == nil { results[unsent.key] = .failure(PredictorFailure(lastFailure)) }
@@ -99,6 +100,7 @@ final class PredictorClient {
                         if dimensions == nil { dimensions = vector.count }
                         results[asked.key] = .success(vector)
                     case .refused(let message):
+                        warn("the predictor could not embed an image; it is paged without an embedding", "\(message) (image \(images.first { $0.key == asked.key }?.path ?? asked.key))")
                         results[asked.key] = .failure(PredictorFailure("the predictor answered with an error: \(message)"))
                     }
                 case .failure(.invalid(let id, let why)):

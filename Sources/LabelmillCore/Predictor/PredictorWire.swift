@@ -82,7 +82,7 @@ public enum PredictorWire {
         vector.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             guard case .number(let v, _) = item.kind, v.isFinite, abs(v) <= 1e30 else {
-                return .failure(.invalid(id: id, "\"embedding\" value \(i + 1) is not a finite number"))
+                return .failure(.invalid(id: id, "\"embedding\" value \(i + 1) is not a finite number within ±1e30"))
             }
             vector.append(v)
         }
