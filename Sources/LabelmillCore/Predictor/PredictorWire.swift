@@ -59,15 +59,11 @@ public enum PredictorWire {
     /// Reads one answer line (without its newline) to an `embed` request.
     /// `dimensions`: the length every embedding must have, once known.
     public static func embedAnswer(_ line: [UInt8], dimensions: Int?) -> Result<(id: Int, answer: Answer), Problem> {
-        let node: JSONNode
-        do { node = try StrictJSON.parse(line) } catch {
-            return .failure(.broken("printed a line that is not JSON (column \(error.position.column): \(error.message)): \(excerpt(line))"))
+        let node: JSONNode, id: Int
+        switch answerObject(line) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let (parsed, parsedID)): (node, id) = (parsed, parsedID)
         }
-        guard case .object = node.kind else { return .failure(.broken("printed a JSON value that is not an object: \(excerpt(line))")) }
-        guard case .number(let n, _)? = node["id"]?.kind, n >= 0, n <= 1e15, n == n.rounded() else {
-            return .failure(.broken("printed an answer without a whole-number \"id\": \(excerpt(line))"))
-        }
-        let id = Int(n)
         if let error = node["error"] {
             guard case .string(let message) = error.kind else { return .failure(.invalid(id: id, "\"error\" must be a string")) }
             return .success((id, .refused(String(message.prefix(500)))))
