@@ -38,7 +38,23 @@ public struct Region: Sendable, Equatable {
     }
     public var tag: String
     public var shape: Shape
-    public init(tag: String, shape: Shape) { self.tag = tag; self.shape = shape }
+    /// Set by the daemon on a region a predictor proposed (SPEC section 8).
+    public var prelabel: RegionPrelabel?
+    /// Where the region came from, set when the page is accepted.
+    public var labelSource: LabelSource?
+    public init(tag: String, shape: Shape, prelabel: RegionPrelabel? = nil, labelSource: LabelSource? = nil) {
+        self.tag = tag; self.shape = shape; self.prelabel = prelabel; self.labelSource = labelSource
+    }
+
+    /// The same tag and outline (what a labeler sees), whatever the notes beside them.
+    public func sameMark(as other: Region) -> Bool { tag == other.tag && shape == other.shape }
+}
+
+/// The note on a region a predictor proposed: `"prelabel": {"confidence": 0.8, "model": "faces"}`.
+public struct RegionPrelabel: Sendable, Equatable {
+    public var confidence: Double
+    public var model: String
+    public init(confidence: Double, model: String) { self.confidence = confidence; self.model = model }
 }
 
 /// One error of a rejected page, positioned in page.json as rewritten.
@@ -58,8 +74,10 @@ public struct Prelabel: Sendable, Equatable {
     public var tag: String
     public var confidence: Double
     public var model: String
-    public init(tag: String, confidence: Double, model: String) {
-        self.tag = tag; self.confidence = confidence; self.model = model
+    /// The proposed box or polygon, for bbox and polygon projects (SPEC section 8).
+    public var shape: Region.Shape?
+    public init(tag: String, confidence: Double, model: String, shape: Region.Shape? = nil) {
+        self.tag = tag; self.confidence = confidence; self.model = model; self.shape = shape
     }
 }
 

@@ -95,30 +95,25 @@ extension PageImage {
     }
 }
 
-extension Region {
-    public var json: JSONValue {
-        switch shape {
+extension Region.Shape {
+    /// `("box", {...})` or `("polygon", [[x, y], ...])`.
+    var member: (String, JSONValue) {
+        switch self {
         case .box(let b):
-            return .object([
-                ("tag", .string(tag)),
-                ("box", .object([
-                    ("x", .number(b.x)), ("y", .number(b.y)),
-                    ("width", .number(b.width)), ("height", .number(b.height)),
-                ])),
-            ])
+            return ("box", .object([
+                ("x", .number(b.x)), ("y", .number(b.y)),
+                ("width", .number(b.width)), ("height", .number(b.height)),
+            ]))
         case .polygon(let points):
-            return .object([
-                ("tag", .string(tag)),
-                ("polygon", .array(points.map { .array([.number($0.x), .number($0.y)]) })),
-            ])
+            return ("polygon", .array(points.map { .array([.number($0.x), .number($0.y)]) }))
         }
     }
 
-    public init?(json: JSONValue) {
-        guard let tag = json["tag"]?.stringValue else { return nil }
+    /// The box or polygon of an object that has one.
+    init?(of json: JSONValue) {
         if let box = json["box"], let x = box["x"]?.numberValue, let y = box["y"]?.numberValue,
            let w = box["width"]?.numberValue, let h = box["height"]?.numberValue {
-            self.init(tag: tag, shape: .box(Box(x: x, y: y, width: w, height: h)))
+            self = .box(Box(x: x, y: y, width: w, height: h))
         } else if let list = json["polygon"]?.arrayValue {
             var points: [Point] = []
             for p in list {
@@ -126,22 +121,45 @@ extension Region {
                 else { return nil }
                 points.append(Point(x: x, y: y))
             }
-            self.init(tag: tag, shape: .polygon(points))
+            self = .polygon(points)
         } else {
             return nil
         }
     }
 }
 
+extension Region {
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [("tag", .string(tag)), shape.member]
+        if let prelabel {
+            members.append(("prelabel", .object([("confidence", .number(prelabel.confidence)), ("model", .string(prelabel.model))])))
+        }
+        if let labelSource { members.append(("label_source", .string(labelSource.rawValue))) }
+        return .object(members)
+    }
+
+    public init?(json: JSONValue) {
+        guard let tag = json["tag"]?.stringValue, let shape = Region.Shape(of: json) else { return nil }
+        self.init(tag: tag, shape: shape)
+        if let note = json["prelabel"], let confidence = note["confidence"]?.numberValue, let model = note["model"]?.stringValue {
+            prelabel = RegionPrelabel(confidence: confidence, model: model)
+        }
+        labelSource = json["label_source"]?.stringValue.flatMap(LabelSource.init(rawValue:))
+    }
+}
+
 extension Prelabel {
     public var json: JSONValue {
-        .object([("tag", .string(tag)), ("confidence", .number(confidence)), ("model", .string(model))])
+        var members: [(String, JSONValue)] = [("tag", .string(tag))]
+        if let shape { members.append(shape.member) }
+        members += [("confidence", .number(confidence)), ("model", .string(model))]
+        return .object(members)
     }
 
     public init?(json: JSONValue) {
         guard let tag = json["tag"]?.stringValue, let confidence = json["confidence"]?.numberValue,
               let model = json["model"]?.stringValue else { return nil }
-        self.init(tag: tag, confidence: confidence, model: model)
+        self.init(tag: tag, confidence: confidence, model: model, shape: Region.Shape(of: json))
     }
 }
 

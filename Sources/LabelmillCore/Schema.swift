@@ -218,6 +218,16 @@ public enum PageSchema {
           "type": "string",
           "description": "One of the page's \"tags\", exactly as written there."
         },
+        "regionPrelabel": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": ["confidence", "model"],
+          "description": "A model proposed this region (written by the daemon). Keep the region, move or retag it (leave this note: it counts as adjusted), or delete it.",
+          "properties": {
+            "confidence": { "type": "number", "minimum": 0, "maximum": 1, "description": "How sure the model is, from 0 to 1." },
+            "model": { "type": "string", "description": "Which model proposed it." }
+          }
+        },
         "regionComment": {
           "type": "string",
           "description": "A note about this region."
@@ -229,7 +239,9 @@ public enum PageSchema {
           "properties": {
             "tag": { "$ref": "#/definitions/tag" },
             "box": { "$ref": "#/definitions/box" },
-            "comment": { "$ref": "#/definitions/regionComment" }
+            "comment": { "$ref": "#/definitions/regionComment" },
+            "prelabel": { "$ref": "#/definitions/regionPrelabel" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "polygonRegion": {
@@ -239,7 +251,9 @@ public enum PageSchema {
           "properties": {
             "tag": { "$ref": "#/definitions/tag" },
             "polygon": { "$ref": "#/definitions/polygon" },
-            "comment": { "$ref": "#/definitions/regionComment" }
+            "comment": { "$ref": "#/definitions/regionComment" },
+            "prelabel": { "$ref": "#/definitions/regionPrelabel" },
+            "label_source": { "$ref": "#/definitions/labelSource" }
           }
         },
         "box": {

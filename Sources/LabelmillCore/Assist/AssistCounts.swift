@@ -12,6 +12,8 @@ public struct AssistCounts: Sendable, Equatable {
     public var tasksClustered = 0
     public var tasksPrelabeled = 0
     public var byModel: [String: Reviews] = [:]
+    /// Per predictor model, its proposed regions on accepted pages: kept, adjusted, deleted (SPEC section 8).
+    public var regionsByModel: [String: Provenance.RegionReviews] = [:]
 
     public init() {}
 
@@ -30,6 +32,14 @@ public struct AssistCounts: Sendable, Equatable {
 
     /// A page accepted into the outbox, with its `label_source`s.
     public mutating func accepted(_ page: PageManifest) {
+        guard page.task.isClassification else {
+            for (model, r) in Provenance.regionReviews(page) {
+                regionsByModel[model, default: .init()].proposed += r.proposed
+                regionsByModel[model, default: .init()].kept += r.kept
+                regionsByModel[model, default: .init()].adjusted += r.adjusted
+            }
+            return
+        }
         for image in page.images {
             guard let model = image.prelabels?.first?.model else { continue }
             byModel[model, default: Reviews()].reviewed += 1
@@ -45,6 +55,11 @@ public struct AssistCounts: Sendable, Equatable {
                 let r = byModel[name]!
                 return (name, .object([("reviewed", .number(Double(r.reviewed))), ("accepted", .number(Double(r.accepted)))]))
             })),
+            ("regions", .object(regionsByModel.keys.sorted().map { name in
+                let r = regionsByModel[name]!
+                return (name, .object([("proposed", .number(Double(r.proposed))), ("kept", .number(Double(r.kept))),
+                                       ("adjusted", .number(Double(r.adjusted))), ("deleted", .number(Double(r.deleted)))]))
+            })),
         ])
     }
 
@@ -58,6 +73,13 @@ public struct AssistCounts: Sendable, Equatable {
                 guard let reviewed = value["reviewed"]?.numberValue.flatMap({ Int(exactly: $0) }),
                       let accepted = value["accepted"]?.numberValue.flatMap({ Int(exactly: $0) }) else { continue }
                 byModel[name] = Reviews(reviewed: reviewed, accepted: accepted)
+            }
+        }
+        if case .object(let models)? = json["regions"] {
+            for (name, value) in models {
+                func count(_ key: String) -> Int? { value[key]?.numberValue.flatMap { Int(exactly: $0) } }
+                guard let proposed = count("proposed"), let kept = count("kept"), let adjusted = count("adjusted") else { continue }
+                regionsByModel[name] = Provenance.RegionReviews(proposed: proposed, kept: kept, adjusted: adjusted)
             }
         }
     }

@@ -33,6 +33,28 @@ extension PageReview {
         }
     }
 
+    /// A region's `"prelabel": {"confidence": 0.8, "model": "faces"}`: the
+    /// daemon's note that a predictor proposed it; kept when the labeler
+    /// keeps or moves the region, deleted with it.
+    mutating func regionPrelabel(_ node: JSONNode, _ p: String) {
+        guard case .object(let members) = node.kind else {
+            report(node, p, "\"prelabel\" must be an object like {\"confidence\": 0.8, \"model\": \"faces\"} (the daemon writes it; you may leave it as it is), not \(kindName(node))")
+            return
+        }
+        for m in members {
+            let v = m.value, mp = pointer(p, m.key)
+            switch m.key {
+            case "model":
+                requireString(v, mp, m.key)
+            case "confidence":
+                if case .number(let c, _) = v.kind, c >= 0, c <= 1 { break }
+                report(v, mp, "\"confidence\" must be a number from 0 to 1, not \(kindName(v))")
+            default:
+                unknownKey(m, in: p, allowed: SubmissionValidator.regionPrelabelKeys)
+            }
+        }
+    }
+
     mutating func assistNote(_ node: JSONNode) {
         guard case .object(let members) = node.kind else {
             report(node, "/assist", "\"assist\" must be an object like {\"clustered\": true} (the daemon writes it; you may leave it as it is), not \(kindName(node))")

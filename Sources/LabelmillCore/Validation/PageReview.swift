@@ -208,6 +208,10 @@ struct PageReview {
                 }
             case "comment":
                 requireString(v, mp, "comment")
+            case "prelabel":
+                regionPrelabel(v, mp)
+            case "label_source":
+                requireChoice(v, mp, m.key, LabelSource.allCases.map(\.rawValue))
             case "box" where task == .bbox:
                 box(v, mp, size: size)
             case "polygon" where task == .polygon:
@@ -219,7 +223,7 @@ struct PageReview {
                 wrongShape = true
                 report(m.keyPosition, mp, "\"polygon\" is for polygon pages; this is a bbox page: give the region a \"box\" with \"x\", \"y\", \"width\" and \"height\"")
             default:
-                unknownKey(m, in: p, allowed: ["tag", shapeKey, "comment"])
+                unknownKey(m, in: p, allowed: ["tag", shapeKey, "comment", "prelabel"])
             }
         }
         if node.member("tag") == nil {

@@ -47,7 +47,8 @@ public enum SubmissionValidator {
     public static let imageKeys = ["file", "width", "height", "source", "sha256", "prelabels", "tags", "regions",
                                    "label_source", "comment"]
     /// Region keys; a region holds `box` (bbox) or `polygon` (polygon tasks).
-    public static let regionKeys = ["tag", "box", "polygon", "comment"]
+    public static let regionKeys = ["tag", "box", "polygon", "comment", "prelabel", "label_source"]
+    public static let regionPrelabelKeys = ["confidence", "model"]
     public static let boxKeys = ["x", "y", "width", "height"]
     public static let prelabelKeys = ["tag", "confidence", "model", "box", "polygon"]
     public static let assistKeys = ["clustered", "prelabeled", "model"]
