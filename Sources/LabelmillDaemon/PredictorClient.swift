@@ -52,18 +52,63 @@ final class PredictorClient {
 
     /// The embedding of each image, or why there is none, keyed by `Image.key`.
     func embed(_ images: [Image], task: TaskKind, tags: [String]) -> [String: Result<[Double], PredictorFailure>] {
-        var results: [String: Result<[Double], PredictorFailure>] = [:]
+        ask(images, op: .embed, task: task, tags: tags) { line, _ in
+            PredictorWire.embedAnswer(line, dimensions: self.dimensions).map { id, answer in
+                switch answer {
+                case .embedding(let vector):
+                    if self.dimensions == nil { self.dimensions = vector.count }
+                    return (id, .success(vector))
+                case .refused(let message):
+                    return (id, .failure(PredictorFailure("the predictor answered with an error: \(message)")))
+                }
+            }
+        }
+    }
+
+    /// What the predictor proposes for each image (regions or tags, the
+    /// bad ones dropped with a warning), or why there is nothing.
+    func predict(_ images: [Image], task: TaskKind, tags: [String]) -> [String: Result<PredictorWire.Prediction, PredictorFailure>] {
+        ask(images, op: .predict, task: task, tags: tags) { line, image in
+            // The id first, for the image's size the regions are checked against.
+            let id: Int
+            switch PredictorWire.answerObject(line) {
+            case .failure(let problem): return .failure(problem)
+            case .success(let (_, answered)): id = answered
+            }
+            // An id it was not asked: the caller ends the stream.
+            guard let asked = image(id) else { return .success((id, .failure(PredictorFailure("not asked")))) }
+            return PredictorWire.predictAnswer(line, task: task, tags: tags, width: asked.width, height: asked.height).map { id, prediction in
+                switch prediction {
+                case .refused(let message):
+                    return (id, .failure(PredictorFailure("the predictor answered with an error: \(message)")))
+                case .regions(_, let dropped), .tags(_, let dropped):
+                    for why in dropped { self.warn("a predicted region or tag was dropped", "\(why) (image \(asked.path))") }
+                    return (id, .success(prediction))
+                }
+            }
+        }
+    }
+
+    /// Sends the requests for `images` (at most `window` in flight) and reads
+    /// the answers as they come; `read` turns an answer line into its id and
+    /// that image's result (given the image of an id it was asked).
+    private func ask<T>(_ images: [Image], op: PredictorWire.Op, task: TaskKind, tags: [String],
+                        read: ([UInt8], (Int) -> Image?) -> Result<(Int, Result<T, PredictorFailure>), PredictorWire.Problem>)
+        -> [String: Result<T, PredictorFailure>] {
+        var results: [String: Result<T, PredictorFailure>] = [:]
         var rest = images[...]
         while !rest.isEmpty {
-            let batch = rest.prefix(Self.window)
+            let batch = Array(rest.prefix(Self.window))
             rest = rest.dropFirst(batch.count)
-            for (key, result) in embedBatch(Array(batch), task: task, tags: tags) { results[key] = result }
+            for (key, result) in askBatch(batch, op: op, task: task, tags: tags, read: read) { results[key] = result }
         }
         return results
     }
 
-    private func embedBatch(_ images: [Image], task: TaskKind, tags: [String]) -> [String: Result<[Double], PredictorFailure>] {
-        var results: [String: Result<[Double], PredictorFailure>] = [:]
+    private func askBatch<T>(_ images: [Image], op: PredictorWire.Op, task: TaskKind, tags: [String],
+                             read: ([UInt8], (Int) -> Image?) -> Result<(Int, Result<T, PredictorFailure>), PredictorWire.Problem>)
+        -> [String: Result<T, PredictorFailure>] {
+        var results: [String: Result<T, PredictorFailure>] = [:]
         guard let process = running() else {
             let wait = max(0, backoff.notBefore - clock())
             let why = PredictorFailure("the predictor is not running (\(lastFailure); started again in \(PredictorProcess.format((wait * 10).rounded(.up) / 10)) s)")
@@ -71,56 +116,57 @@ final class PredictorClient {
             return results
         }
         // Every request goes out first, then the answers are read as they come.
-        var waiting: [Int: (key: String, due: Double)] = [:]
+        var waiting: [Int: (image: Image, due: Double)] = [:]
+        func fail(_ why: String) {
+            stop(why)
+            for asked in waiting.values { results[asked.image.key] = .failure(PredictorFailure("the predictor \(why)")) }
+            for unsent in images where results[unsent.key] == nil { results[unsent.key] = .failure(PredictorFailure(why)) }
+            waiting = [:]
+        }
         for image in images {
             let id = nextID
             nextID += 1
-            let request = PredictorWire.Request(id: id, op: .embed, image: image.path, width: image.width, height: image.height, task: task, tags: tags)
+            let request = PredictorWire.Request(id: id, op: op, image: image.path, width: image.width, height: image.height, task: task, tags: tags)
             let due = PredictorProcess.monotonic() + settings.timeoutSeconds
             do { try process.send(request.line, deadline: due) } catch {
-                fail(error.description, waiting: &waiting, results: &results)
-                for unsent in images where results[unsent.key] == nil { results[unsent.key] = .failure(PredictorFailure(lastFailure)) }
+                // A predictor that stopped reading has usually exited: say how.
+                fail(process.exitStatus(within: 0.2) ?? error.description)
                 return results
             }
-            waiting[id] = (image.key, due)
+            waiting[id] = (image, due)
         }
         while !waiting.isEmpty {
             let due = waiting.values.map(\.due).min()!
             switch process.readLine(until: due) {
             case .line(let line):
-                switch PredictorWire.embedAnswer(line, dimensions: dimensions) {
-                case .success(let (id, answer)):
+                switch read(line, { waiting[$0]?.image }) {
+                case .success(let (id, result)):
                     guard let asked = waiting.removeValue(forKey: id) else {
-                        fail("answered id \(id), which it was not asked or had answered already", waiting: &waiting, results: &results)
+                        fail("answered id \(id), which it was not asked or had answered already")
                         return results
                     }
                     backoff.succeeded()
-                    switch answer {
-                    case .embedding(let vector):
-                        if dimensions == nil { dimensions = vector.count }
-                        results[asked.key] = .success(vector)
-                    case .refused(let message):
-                        warn("the predictor could not embed an image; it is paged without an embedding", "\(message) (image \(images.first { $0.key == asked.key }?.path ?? asked.key))")
-                        results[asked.key] = .failure(PredictorFailure("the predictor answered with an error: \(message)"))
+                    if case .failure(let failure) = result {
+                        warn("the predictor gave no usable answer for an image; it is paged without it", "\(failure) (image \(asked.image.path))")
                     }
+                    results[asked.image.key] = result
                 case .failure(.invalid(let id, let why)):
                     guard let asked = waiting.removeValue(forKey: id) else {
-                        fail("answered id \(id), which it was not asked or had answered already", waiting: &waiting, results: &results)
+                        fail("answered id \(id), which it was not asked or had answered already")
                         return results
                     }
-                    let failure = PredictorFailure("the predictor's answer was dropped: \(why)")
                     warn("a predictor answer was dropped", why)
-                    results[asked.key] = .failure(failure)
+                    results[asked.image.key] = .failure(PredictorFailure("the predictor's answer was dropped: \(why)"))
                 case .failure(.broken(let why)):
-                    fail(why, waiting: &waiting, results: &results)
+                    fail(why)
                     return results
                 }
             case .timedOut:
-                fail("gave no answer within \(PredictorProcess.format(settings.timeoutSeconds)) s (timeout_seconds)", waiting: &waiting, results: &results)
+                fail("gave no answer within \(PredictorProcess.format(settings.timeoutSeconds)) s (timeout_seconds)")
             case .closed:
-                fail(process.exitDescription(), waiting: &waiting, results: &results)
+                fail(process.exitDescription())
             case .tooLong:
-                fail("printed a line longer than \(PredictorWire.maxLineBytes >> 20) MiB", waiting: &waiting, results: &results)
+                fail("printed a line longer than \(PredictorWire.maxLineBytes >> 20) MiB")
             }
         }
         return results
@@ -143,15 +189,13 @@ final class PredictorClient {
         }
     }
 
-    /// Ends the process after a misbehaviour: what it had not answered fails with `why`.
-    private func fail(_ why: String, waiting: inout [Int: (key: String, due: Double)], results: inout [String: Result<[Double], PredictorFailure>]) {
+    /// Ends the process after a misbehaviour; the next start waits out the backoff.
+    private func stop(_ why: String) {
         process?.kill()
         process = nil
         lastFailure = why
         let wait = backoff.failed(at: clock())
         warn("the predictor misbehaved and was stopped; it is started again after a pause", "\(why); next start in \(PredictorProcess.format(wait)) s")
-        for asked in waiting.values { results[asked.key] = .failure(PredictorFailure("the predictor \(why)")) }
-        waiting = [:]
     }
 
     /// Lets the process finish (end of input), then kills what is left.

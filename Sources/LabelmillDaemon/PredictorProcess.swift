@@ -126,15 +126,18 @@ final class PredictorProcess {
 
     /// How it ended, once it has: "exited with status 3", "was killed by signal 9".
     /// Waits up to a second for the exit that a closed stdout announces.
-    func exitDescription() -> String {
+    func exitDescription() -> String { exitStatus(within: 1) ?? "closed its output without exiting" }
+
+    /// How it ended ("exited with status 3"), once it has, waiting up to `seconds`; nil while it runs.
+    func exitStatus(within seconds: Double) -> String? {
         if reaped == nil {
-            let deadline = Self.monotonic() + 1
+            let deadline = Self.monotonic() + seconds
             var status: Int32 = 0
-            while reaped == nil && Self.monotonic() < deadline {
-                if waitpid(pid, &status, WNOHANG) == pid { reaped = status } else { usleep(10_000) }
+            while reaped == nil {
+                if waitpid(pid, &status, WNOHANG) == pid { reaped = status } else if Self.monotonic() < deadline { usleep(10_000) } else { break }
             }
         }
-        guard let status = reaped else { return "closed its output without exiting" }
+        guard let status = reaped else { return nil }
         let signal = status & 0x7f
         return signal == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(signal)"
     }

@@ -110,7 +110,7 @@ extension PredictorWire {
     }
 
     /// The line as a JSON object with a whole-number id, or why the stream cannot be trusted.
-    static func answerObject(_ line: [UInt8]) -> Result<(JSONNode, Int), Problem> {
+    public static func answerObject(_ line: [UInt8]) -> Result<(JSONNode, Int), Problem> {
         let node: JSONNode
         do { node = try StrictJSON.parse(line) } catch {
             return .failure(.broken("printed a line that is not JSON (column \(error.position.column): \(error.message)): \(excerpt(line))"))
