@@ -73,6 +73,12 @@ final class ProjectAssist {
     /// Something pages depend on changed since the last plan; the queue's length at that plan.
     var dirty = true
     var plannedAt = -1
+    /// What the project's predictor proposed for pool images (bbox and
+    /// polygon projects, SPEC section 8), asked once per image; the images it
+    /// gave no answer for are paged without proposals.
+    var predictions: [String: [PredictedRegion]] = [:]
+    var predictAsked = Set<String>()
+    var predictFailed = Set<String>()
     /// The model's suggestions for pool images, computed once per model.
     var suggested: [String: [(tag: String, confidence: Double)]] = [:]
     var suggestedBy: String?
@@ -99,6 +105,13 @@ final class ProjectAssist {
         suggested[sha] = nil
         vectors[sha] = nil
         clusters[sha] = nil
+        predictions[sha] = nil
+        predictFailed.remove(sha)
+    }
+
+    /// Still waiting for what the image may get before it is paged: its embedding, its predicted regions.
+    func waiting(_ sha: String, predicting: Bool) -> Bool {
+        (vectors[sha] == nil && !failed.contains(sha)) || (predicting && predictions[sha] == nil && !predictFailed.contains(sha))
     }
 }
 
@@ -157,7 +170,10 @@ extension Engine {
                 try root.append(embeddingLog(project), "\n")
             }
         }
-        for image in project.pending where isPooled(image, in: project) { requestEmbedding(of: image, in: project) }
+        for image in project.pending where isPooled(image, in: project) {
+            requestEmbedding(of: image, in: project)
+            requestPrediction(of: image, in: project)
+        }
     }
 
     func requestEmbedding(of image: AcceptedImage, in project: ProjectState) {
@@ -169,6 +185,26 @@ extension Engine {
             project: project.name, sha256: image.sha256, path: String(decoding: image.rawPath, as: UTF8.self), fallback: kept,
             width: image.width, height: image.height, embedder: state.embedder, log: embeddingLog(project),
             task: project.settings?.task ?? .multiClass, tags: project.settings?.tags ?? [], dimensions: state.dimensions)))
+        collectAssist()
+    }
+
+    /// The predictor that proposes regions for a project's new pages: its
+    /// `predictor`, in a bbox or polygon project with ML assist (the pool is
+    /// where images wait for their predictions).
+    func regionPredictor(_ settings: ProjectSettings?) -> PredictorSettings? {
+        guard let settings, settings.assist != nil, !settings.task.isClassification else { return nil }
+        return settings.predictor
+    }
+
+    func requestPrediction(of image: AcceptedImage, in project: ProjectState) {
+        guard let predictor = regionPredictor(project.settings), let settings = project.settings else { return }
+        let state = assistState(project)
+        guard state.predictions[image.sha256] == nil, !state.predictAsked.contains(image.sha256), !state.predictFailed.contains(image.sha256) else { return }
+        state.predictAsked.insert(image.sha256)
+        let kept = PageJournal(workspace: workspace, project: project.name).image(image.sha256)
+        assistWorker.submit(.predict(AssistWorker.PredictJob(
+            project: project.name, sha256: image.sha256, path: String(decoding: image.rawPath, as: UTF8.self), fallback: kept,
+            width: image.width, height: image.height, predictor: predictor, folder: workspace.root, task: settings.task, tags: settings.tags)))
         collectAssist()
     }
 
@@ -192,6 +228,17 @@ extension Engine {
                     // A predictor's failures are logged once by its client (a broken predictor fails every image).
                     logger.log(level: state.embedder.predictor == nil ? .warning : .debug, "no embedding for this image; it is paged without one",
                                metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"])
+                }
+                changed = true
+            case .predicted(let name, let sha, let regions, let problem, let predictor):
+                guard let project = projects[name], let state = project.assist, predictor == regionPredictor(project.settings) else { continue }
+                state.predictAsked.remove(sha)
+                if let regions, project.pendingHashes.contains(sha) { state.predictions[sha] = regions }
+                if regions == nil { state.predictFailed.insert(sha) }
+                if let problem {
+                    // Logged once by the client; a broken predictor fails every image.
+                    logger.debug("no predicted regions for this image; it is paged without them",
+                                 metadata: ["project": "\(name)", "sha256": "\(sha)", "reason": "\(problem)"])
                 }
                 changed = true
             case .clustered(let name, let generation, let clusters):
@@ -426,6 +473,22 @@ extension Engine {
     /// a prelabeled page each image's suggestions with its top tag filled in.
     func decorate(_ manifest: inout PageManifest, with assist: PagePick.Assist, in project: ProjectState) {
         manifest.assist = PageAssist(clustered: assist.clustered, prelabeled: assist.model != nil, model: assist.model)
+        if let predictor = assist.regionPredictor {
+            // A predictor's regions at or above min_confidence, filled in with their note; the proposals beside them.
+            let model = predictor.modelName
+            for i in manifest.images.indices {
+                let proposed = (assist.regions[manifest.images[i].sha256] ?? []).filter { $0.confidence >= predictor.minConfidence }
+                guard !proposed.isEmpty else { continue }
+                manifest.images[i].prelabels = proposed.map { Prelabel(tag: $0.region.tag, confidence: $0.confidence, model: model, shape: $0.region.shape) }
+                manifest.images[i].regions = proposed.map {
+                    Region(tag: $0.region.tag, shape: $0.region.shape, prelabel: RegionPrelabel(confidence: $0.confidence, model: model))
+                }
+            }
+            if manifest.images.contains(where: { $0.prelabels != nil }) {
+                manifest.assist = PageAssist(clustered: assist.clustered, prelabeled: true, model: model)
+            }
+            return
+        }
         guard let model = assist.model else { return }
         for i in manifest.images.indices {
             guard let ranked = assist.prelabels[manifest.images[i].sha256], let top = ranked.first else { continue }

@@ -36,8 +36,23 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         var dimensions: Int?
     }
 
+    /// Ask the project's predictor what it finds in the image (SPEC section 8, `op: predict`).
+    struct PredictJob: Sendable {
+        var project: String
+        var sha256: String
+        var path: String
+        var fallback: String
+        var width: Int
+        var height: Int
+        var predictor: PredictorSettings
+        var folder: String
+        var task: TaskKind
+        var tags: [String]
+    }
+
     enum Job: Sendable {
         case embed(EmbedJob)
+        case predict(PredictJob)
         /// Cluster these vectors into `k` clusters.
         case cluster(project: String, generation: Int, ids: [String], vectors: [[Double]], k: Int)
         /// Train and calibrate a model on these labeled images, whose embeddings are in `log`.
@@ -50,6 +65,8 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         case embedded(project: String, sha256: String, vector: [Double]?, problem: String?, log: String)
         case clustered(project: String, generation: Int, clusters: [String: Int])
         case trained(project: String, model: PrelabelModel?, problem: String?)
+        /// `predictor`: the settings it was asked with (a change of predictor drops outcomes for the old one).
+        case predicted(project: String, sha256: String, regions: [PredictedRegion]?, problem: String?, predictor: PredictorSettings)
     }
 
     let root: any FileSystem
@@ -122,7 +139,10 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         let background = locked { () -> Bool in
             outstanding += 1
             guard thread != nil else { return false }
-            if case .embed = job { embeds.append(job) } else { others.append(job) }
+            switch job {
+            case .embed, .predict: embeds.append(job)
+            default: others.append(job)
+            }
             pthread_cond_signal(&wake)
             return true
         }
@@ -146,15 +166,19 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
             let jobs = locked { () -> [Job] in
                 while !stopping && embeds.isEmpty && others.isEmpty { pthread_cond_wait(&wake, &mutex) }
                 if stopping { return [] }
-                // Embeddings first: pages wait for them; training can wait.
+                // Embeddings and predictions first: pages wait for them; training can wait.
                 guard !embeds.isEmpty else { return [others.removeFirst()] }
                 let first = embeds.removeFirst()
-                guard case .embed(let lead) = first, lead.embedder.predictor != nil else { return [first] }
-                // A predictor's requests are pipelined: the next ones for the same predictor go with it.
+                // A predictor's requests are pipelined: the next ones of the same kind for the same predictor go with it.
+                func sameBatch(_ job: Job) -> Bool {
+                    switch (first, job) {
+                    case (.embed(let a), .embed(let b)): return a.embedder.predictor != nil && a.project == b.project && a.embedder == b.embedder
+                    case (.predict(let a), .predict(let b)): return a.project == b.project && a.predictor == b.predictor
+                    default: return false
+                    }
+                }
                 var batch = [first]
-                while batch.count < PredictorClient.window, let i = embeds.firstIndex(where: {
-                    if case .embed(let j) = $0 { return j.project == lead.project && j.embedder == lead.embedder } else { return false }
-                }) { batch.append(embeds.remove(at: i)) }
+                while batch.count < PredictorClient.window, let i = embeds.firstIndex(where: sameBatch) { batch.append(embeds.remove(at: i)) }
                 return batch
             }
             guard !jobs.isEmpty else { return }
@@ -168,10 +192,12 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
     /// reads and computes, appends to the embedding log, touches nothing else.
     func perform(_ jobs: [Job]) -> [Outcome] {
         var embeds: [EmbedJob] = []
+        var predicts: [PredictJob] = []
         var outcomes: [Outcome] = []
         for job in jobs {
             switch job {
             case .embed(let e): embeds.append(e)
+            case .predict(let p): predicts.append(p)
             case .cluster(let project, let generation, let ids, let vectors, let k):
                 outcomes.append(Self.cluster(project: project, generation: generation, ids: ids, vectors: vectors, k: k))
             case .train(let project, let version, let examples, let tags, let target, let embedder, let log, let dimensions):
@@ -179,14 +205,12 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
                                            embedder: embedder, log: log, dimensions: dimensions, root: root))
             }
         }
+        if let lead = predicts.first { outcomes += predict(predicts, lead: lead) }
         guard let lead = embeds.first else { return outcomes }
         guard let predictor = lead.embedder.predictor else { return outcomes + embeds.map(builtinEmbedding) }
-        let client = predictorClient(for: lead, settings: predictor)
-        // The image as the pool holds it, or the daemon's kept copy once it has left the pool.
-        let images = embeds.map { job in
-            PredictorClient.Image(key: job.sha256, path: PageFolder.absolute(root.status(job.path) != nil ? job.path : job.fallback),
-                                  width: job.width, height: job.height)
-        }
+        let client = predictorClient(for: lead.project, settings: predictor, folder: lead.embedder.folder)
+        if client.dimensions == nil { client.dimensions = lead.dimensions }
+        let images = embeds.map { imageFile($0.sha256, path: $0.path, fallback: $0.fallback, width: $0.width, height: $0.height) }
         let results = client.embed(images, task: lead.task, tags: lead.tags)
         for job in embeds {
             switch results[job.sha256] ?? .failure(PredictorFailure("no answer")) {
@@ -197,18 +221,39 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         return outcomes
     }
 
-    /// The project's predictor client, new when the project's predictor changed.
-    private func predictorClient(for job: EmbedJob, settings: PredictorSettings) -> PredictorClient {
-        if let client = predictors[job.project], client.settings == settings { return client }
-        predictors[job.project]?.close()
-        let client = PredictorClient(settings: settings, folder: PageFolder.absolute(job.embedder.folder))
-        client.dimensions = job.dimensions
+    /// The image as the pool holds it, or the daemon's kept copy once it has left the pool.
+    private func imageFile(_ sha256: String, path: String, fallback: String, width: Int, height: Int) -> PredictorClient.Image {
+        PredictorClient.Image(key: sha256, path: PageFolder.absolute(root.status(path) != nil ? path : fallback), width: width, height: height)
+    }
+
+    /// The regions the predictor proposes for each image; what it got wrong is dropped (logged by the client).
+    private func predict(_ jobs: [PredictJob], lead: PredictJob) -> [Outcome] {
+        let client = predictorClient(for: lead.project, settings: lead.predictor, folder: lead.folder)
+        let images = jobs.map { imageFile($0.sha256, path: $0.path, fallback: $0.fallback, width: $0.width, height: $0.height) }
+        let results = client.predict(images, task: lead.task, tags: lead.tags)
+        return jobs.map { job in
+            switch results[job.sha256] ?? .failure(PredictorFailure("no answer")) {
+            case .success(.regions(let regions, _)):
+                return .predicted(project: job.project, sha256: job.sha256, regions: regions, problem: nil, predictor: job.predictor)
+            case .success:
+                return .predicted(project: job.project, sha256: job.sha256, regions: nil, problem: "the predictor answered tags, not regions", predictor: job.predictor)
+            case .failure(let failure):
+                return .predicted(project: job.project, sha256: job.sha256, regions: nil, problem: failure.description, predictor: job.predictor)
+            }
+        }
+    }
+
+    /// The project's predictor client (one process for embed and predict), new when the project's predictor changed.
+    private func predictorClient(for project: String, settings: PredictorSettings, folder: String) -> PredictorClient {
+        if let client = predictors[project], client.settings == settings { return client }
+        predictors[project]?.close()
+        let client = PredictorClient(settings: settings, folder: PageFolder.absolute(folder))
         let logger = self.logger
         let command = settings.command.joined(separator: " ")
         client.warn = { message, reason in
-            logger.warning("\(message)", metadata: ["project": "\(job.project)", "predictor": "\(command)", "reason": "\(reason)"])
+            logger.warning("\(message)", metadata: ["project": "\(project)", "predictor": "\(command)", "reason": "\(reason)"])
         }
-        predictors[job.project] = client
+        predictors[project] = client
         return client
     }
 

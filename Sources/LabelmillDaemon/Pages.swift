@@ -140,6 +140,9 @@ extension Engine {
         if state.suggestedBy != model?.name { (state.suggested, state.suggestedBy) = ([:], model?.name) }
         var suggestions: [String: [(tag: String, confidence: Double)]] = [:]
         let t = now()
+        // With a predictor proposing regions, an image waits for them up to its timeout.
+        let predictor = regionPredictor(settings)
+        let wait = max(Self.embedWaitSeconds, predictor?.timeoutSeconds ?? 0)
         var candidates: [PoolPlan.Candidate] = []
         var bySha: [String: AcceptedImage] = [:]
         // The images that waited longest (the pool in the order it came): bounded work per page made.
@@ -151,24 +154,27 @@ extension Engine {
                 if state.suggested[sha] == nil { state.suggested[sha] = model.suggestions(vector).ranked }
                 suggestions[sha] = state.suggested[sha]
             }
-            let waiting = vector == nil && !state.failed.contains(sha)
+            let waiting = state.waiting(sha, predicting: predictor != nil)
             // Images still waiting for the embedder count from when they came; the others as if they had waited enough.
             candidates.append(PoolPlan.Candidate(id: sha, arrival: state.arrival[sha] ?? t, vector: vector.map(Vectors.normalized),
                                                  cluster: state.clusters[sha], confidence: suggestions[sha]?.first?.confidence,
                                                  waiting: waiting))
         }
         let plan = PoolPlan.pages(candidates, size: settings.pageSize, count: room, flush: flush, cluster: assist.cluster,
-                                  threshold: model?.threshold?.confidence, now: t, embedWait: Self.embedWaitSeconds)
+                                  threshold: model?.threshold?.confidence, now: t, embedWait: wait)
         // Images left waiting for the embedder: look again when their wait is over.
         let paged = Set(plan.flatMap(\.ids))
         state.dirty = false
         state.plannedAt = queuedPages(project) + plan.count
-        state.embedDue = candidates.filter { $0.waiting && !paged.contains($0.id) }.map { $0.arrival + Self.embedWaitSeconds }.min() ?? .infinity
+        state.embedDue = candidates.filter { $0.waiting && !paged.contains($0.id) }.map { $0.arrival + wait }.min() ?? .infinity
         return plan.map { page in
             let prelabels = page.prelabeled ? page.ids.compactMap { id in suggestions[id].map { (id, $0) } } : []
+            let regions = predictor == nil ? [] : page.ids.compactMap { id in state.predictions[id].map { (id, $0) } }
             return PagePick(images: page.ids.map { bySha[$0]! },
                             assist: PagePick.Assist(clustered: page.clustered, model: page.prelabeled ? model?.name : nil,
-                                                    prelabels: Dictionary(prelabels, uniquingKeysWith: { a, _ in a })))
+                                                    prelabels: Dictionary(prelabels, uniquingKeysWith: { a, _ in a }),
+                                                    regionPredictor: predictor,
+                                                    regions: Dictionary(regions, uniquingKeysWith: { a, _ in a })))
         }
     }
 
@@ -281,6 +287,9 @@ struct PagePick {
         var model: String?
         /// The model's top suggestions by image (SHA-256), on a prelabeled page.
         var prelabels: [String: [(tag: String, confidence: Double)]]
+        /// The predictor whose regions are filled in (bbox and polygon projects), and its proposals by image.
+        var regionPredictor: PredictorSettings? = nil
+        var regions: [String: [PredictedRegion]] = [:]
     }
     var images: [AcceptedImage]
     var assist: Assist?

@@ -28,6 +28,7 @@ extension Engine {
         project.addPending(image)
         assistState(project).entered(image, at: now())
         requestEmbedding(of: image, in: project)
+        requestPrediction(of: image, in: project)
     }
 
     /// Recovery for the pool, after the journal is loaded (`loadCopies`):

@@ -80,6 +80,11 @@ struct AssistStatus {
             return (name, .object([("reviewed", .number(Double(r.reviewed))), ("accepted", .number(Double(r.accepted))),
                                    ("precision", r.precision.map(JSONValue.number) ?? .null)]))
         })))
+        m.append(("regions", .object(c.regionsByModel.keys.sorted().map { name in
+            let r = c.regionsByModel[name]!
+            return (name, .object([("proposed", .number(Double(r.proposed))), ("kept", .number(Double(r.kept))),
+                                   ("adjusted", .number(Double(r.adjusted))), ("deleted", .number(Double(r.deleted)))]))
+        })))
         return .object(m)
     }
 
@@ -107,6 +112,10 @@ struct AssistStatus {
         for name in c.byModel.keys.sorted() {
             let r = c.byModel[name]!
             out.append("    realized precision of \(name): \(r.accepted)/\(r.reviewed) kept" + (r.precision.map { " (\(Self.percent($0)))" } ?? ""))
+        }
+        for name in c.regionsByModel.keys.sorted() {
+            let r = c.regionsByModel[name]!
+            out.append("    regions from \(name) on accepted pages: \(r.proposed) proposed, \(r.kept) kept, \(r.adjusted) adjusted, \(r.deleted) deleted")
         }
         return out
     }

@@ -110,3 +110,17 @@ struct PredictAnswerTests {
         #expect(why.hasPrefix("printed a line that is not JSON"))
     }
 }
+
+@Suite("The model name a predictor's proposals carry")
+struct PredictorModelNameTests {
+    @Test("The script the command runs, else its program", arguments: [
+        (["python3", "predictors/faces.py"], "faces"),
+        (["/venv/bin/python3.11", "-u", "/w/fake_predictor.py", "good"], "fake_predictor"),
+        (["/opt/bin/detector", "--gpu", "0.5"], "detector"),
+        (["sh", "-c", "exec ./run.sh"], "run"),
+        (["bash", "tools/text-lines.sh"], "text-lines"),
+    ])
+    func names(command: [String], name: String) {
+        #expect(PredictorSettings(command: command).modelName == name)
+    }
+}

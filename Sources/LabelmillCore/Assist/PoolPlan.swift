@@ -16,7 +16,8 @@ public enum PoolPlan {
         public var cluster: Int?
         /// The model's confidence in its top tag, when a model is in use.
         public var confidence: Double?
-        /// Without a vector: still waiting for the embedder (false: it could not embed this image).
+        /// Still waiting for the embedder or the predictor (false: what could be had is here, or
+        /// could not be had); by default, waiting while it has no vector.
         public var waiting: Bool
 
         public init(id: String, arrival: Double, vector: [Double]? = nil, cluster: Int? = nil, confidence: Double? = nil, waiting: Bool? = nil) {
@@ -36,9 +37,10 @@ public enum PoolPlan {
 
     /// Up to `count` pages of `size`; a short page only with `flush`.
     /// `threshold`: prelabel images whose confidence reaches it (nil: none).
-    /// An image not embedded yet waits for its embedding until it has waited
-    /// `embedWait` seconds (on the clock of `arrival` and `now`): then it goes
-    /// on a page without one, so labelers never wait long for the embedder.
+    /// An image still `waiting` (for its embedding or its predicted regions)
+    /// is left in the pool until it has waited `embedWait` seconds (on the
+    /// clock of `arrival` and `now`): then it goes on a page without what is
+    /// missing, so labelers never wait long for the embedder or the predictor.
     public static func pages(_ pool: [Candidate], size: Int, count: Int, flush: Bool, cluster: Bool, threshold: Double?,
                              now: Double, embedWait: Double) -> [Page] {
         guard size > 0, count > 0, !pool.isEmpty else { return [] }
@@ -48,8 +50,9 @@ public enum PoolPlan {
         }
         var made: [(anchor: Double, page: Page)] = []
         for (prelabeled, group) in [(true, pool.filter(confident)), (false, pool.filter { !confident($0) })] where !group.isEmpty {
-            let embedded = group.filter { $0.vector != nil }
-            var rest = group.filter { $0.vector == nil && (!$0.waiting || now - $0.arrival >= embedWait) }
+            let ready = group.filter { !$0.waiting || now - $0.arrival >= embedWait }
+            let embedded = ready.filter { $0.vector != nil }
+            var rest = ready.filter { $0.vector == nil }
             if cluster && !embedded.isEmpty {
                 // Images outside the latest clustering each count as a cluster of their own.
                 var next = (embedded.compactMap(\.cluster).max() ?? -1) + 1

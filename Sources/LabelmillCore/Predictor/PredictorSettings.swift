@@ -15,6 +15,21 @@ public struct PredictorSettings: Sendable, Equatable {
 
     public static let keys = ["command", "timeout_seconds", "min_confidence"]
 
+    /// The name its proposals carry as `model`: the first script the command
+    /// names (a file with a letters-only extension, `predictors/faces.py` ->
+    /// `faces`), else its program (`/opt/bin/detector` -> `detector`).
+    public var modelName: String {
+        func base(_ word: String) -> String { word.split(separator: "/").last.map(String.init) ?? word }
+        for word in command where !word.hasPrefix("-") {
+            let file = base(word)
+            guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { continue }
+            let ext = file[file.index(after: dot)...]
+            if !ext.isEmpty, ext.allSatisfy({ $0.isASCII && $0.isLetter }) { return String(file[..<dot]) }
+        }
+        let program = base(command.first ?? "")
+        return program.isEmpty ? "predictor" : program
+    }
+
     public init(command: [String], timeoutSeconds: Double = 30, minConfidence: Double = 0.5) {
         self.command = command; self.timeoutSeconds = timeoutSeconds; self.minConfidence = minConfidence
     }

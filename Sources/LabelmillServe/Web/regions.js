@@ -716,7 +716,7 @@ export class RegionView {
 
   acceptPrelabels() {
     const i = this.cur;
-    const add = this.pendingPrelabels().filter((p) => this.doc.tags.includes(p.tag)).map((p) => (p.box ? { tag: p.tag, box: g.fitBox(p.box, this.W, this.H) } : { tag: p.tag, polygon: p.polygon }))
+    const add = this.pendingPrelabels().filter((p) => this.doc.tags.includes(p.tag)).map((p) => ({ ...(p.box ? { tag: p.tag, box: g.fitBox(p.box, this.W, this.H) } : { tag: p.tag, polygon: p.polygon }), prelabel: { confidence: p.confidence, model: p.model } }))
       .filter((r) => (r.box ? true : !g.polygonProblem(r.polygon, this.W, this.H)) && (r.box !== null));
     if (!add.length) { toast('No suggestions to accept on this image'); return; }
     this.store.edit((d) => { d.images[i].regions = [...(d.images[i].regions || []), ...add]; });

@@ -19,6 +19,11 @@ Modes:
   refuse        answers {"id": N, "error": "..."}
   slow-S        answers every request after S seconds
 
+`op: predict` (bbox and polygon projects) is answered in the modes that answer
+(good, slow-S, wrong-id, crash-after-N) with regions made from the image's size
+(see `regions`): two good ones, one below a confidence of 0.5, and ones that
+must be dropped (outside the image, an unknown tag, a crossing polygon).
+
 --log FILE appends one line per start ("start PID") and per request ("ask ID"),
 so a test can count restarts and requests.
 """
@@ -31,6 +36,27 @@ import time
 def embedding(path):
     digest = hashlib.sha256(open(path, "rb").read()).digest()
     return [round(b / 255.0, 4) for b in digest[:8]]
+
+
+def regions(request):
+    """What the fake predictor proposes: the first two are valid and confident, the third valid but
+    unsure (0.2), the rest invalid (outside the image, an unknown tag, a crossing outline)."""
+    w, h, tags = request["width"], request["height"], request["tags"]
+    if request.get("task") == "polygon":
+        return [
+            {"tag": tags[0], "polygon": [[1, 1], [w / 2, 1], [w / 4, h / 2]], "confidence": 0.9},
+            {"tag": tags[-1], "polygon": [[w / 2, h / 2], [w - 1, h / 2], [w - 1, h - 1]], "confidence": 0.7},
+            {"tag": tags[0], "polygon": [[0, h - 3], [3, h - 3], [0, h - 1]], "confidence": 0.2},
+            {"tag": tags[0], "polygon": [[0, 0], [w / 2, h / 2], [w / 2, 0], [0, h / 2]], "confidence": 0.95},
+            {"tag": "Nope", "polygon": [[1, 1], [5, 1], [3, 4]], "confidence": 0.95},
+        ]
+    return [
+        {"tag": tags[0], "box": {"x": 1, "y": 1, "width": w / 2, "height": h / 2}, "confidence": 0.9},
+        {"tag": tags[-1], "box": {"x": w / 2, "y": h / 2, "width": w / 4, "height": h / 4}, "confidence": 0.7},
+        {"tag": tags[0], "box": {"x": 0, "y": 0, "width": 2, "height": 2}, "confidence": 0.2},
+        {"tag": tags[0], "box": {"x": w - 2, "y": 0, "width": 10, "height": 5}, "confidence": 0.95},
+        {"tag": "Nope", "box": {"x": 0, "y": 0, "width": 3, "height": 3}, "confidence": 0.95},
+    ]
 
 
 def main():
@@ -55,6 +81,11 @@ def main():
             time.sleep(float(mode.split("-", 1)[1]))
         if mode == "garbage":
             out = "this is not JSON"
+        elif request.get("op") == "predict":
+            if mode == "refuse":
+                out = json.dumps({"id": rid, "error": "this predictor refuses everything"})
+            else:
+                out = json.dumps({"id": rid + (1000 if mode == "wrong-id" else 0), "regions": regions(request)})
         elif mode == "wrong-id":
             out = json.dumps({"id": rid + 1000, "embedding": embedding(request["image"])})
         elif mode == "bad-vector":
