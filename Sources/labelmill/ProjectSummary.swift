@@ -39,7 +39,8 @@ struct ProjectSummary {
         throughput = LocalPaths.withMappedFile(ws.events(name)) { Throughput.count(eventsJSONL: $0, now: now) } ?? []
         if settings?.assist != nil || LocalPaths.isDirectory(ws.pool(name)) {
             let model = (try? LocalPaths.read(ws.assistModelFile(name), maxBytes: 1 << 20).bytes).flatMap { try? StrictJSON.parse($0).value }
-            assist = AssistStatus(pool: LocalPaths.countEntries(ws.pool(name)) { $0.first != 46 }, model: model)
+            assist = AssistStatus(pool: LocalPaths.countEntries(ws.pool(name)) { $0.first != 46 }, model: model,
+                                  trains: settings.map { $0.task == .multiClass && $0.assist?.prelabel != false } ?? true)
         }
     }
 
@@ -63,6 +64,8 @@ struct AssistStatus {
     var pool: Int
     /// model.json as the daemon wrote it; nil before its first page or model.
     var model: JSONValue?
+    /// The daemon trains models for this project (multi-class with prelabels on).
+    var trains = true
 
     var counts: AssistCounts { model?["counts"].flatMap(AssistCounts.init(json:)) ?? AssistCounts() }
 
@@ -106,7 +109,7 @@ struct AssistStatus {
             }
             out.append(line)
             if let reason = model?["reason"]?.stringValue { out.append("    paused: \(reason)") }
-        } else {
+        } else if trains {
             out.append("    no model yet: one is trained once min_labeled images are labeled by people")
         }
         for name in c.byModel.keys.sorted() {
