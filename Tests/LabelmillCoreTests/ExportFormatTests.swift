@@ -245,6 +245,22 @@ func parse(_ text: String) throws -> Any {
         #expect(confidences == [0.975, 1, 1])
     }
 
+    @Test("label_source of predicted regions: each region's own on its row")
+    func regionLabelSourceColumn() throws {
+        var a = image("a.png", 64, 48, regions: [
+            Region(tag: "A", shape: .box(Box(x: 1, y: 2, width: 3, height: 4)), prelabel: RegionPrelabel(confidence: 0.9, model: "faces"), labelSource: .modelAccepted),
+            Region(tag: "B", shape: .box(Box(x: 5, y: 6, width: 7, height: 8)), labelSource: .human),
+        ])
+        a.labelSource = .modelAdjusted
+        let sink = try exportInMemory(.csv, task: .bbox, tags: ["A", "B"], images: [a])
+        #expect(sink.files[CSVExporter.file] == """
+            image,page,width,height,tag,class_id,shape,x,y,box_width,box_height,points,label_source\r
+            images/a.png,page-000001,64,48,A,0,box,1,2,3,4,,model-accepted\r
+            images/a.png,page-000001,64,48,B,1,box,5,6,7,8,,human\r
+
+            """)
+    }
+
     @Test func classificationRowPerImageWithTagsJoined() throws {
         let sink = try exportInMemory(.csv, task: .multiLabel, tags: ["A", "B"], images: [image("a.png", 4, 3, tags: ["B", "A"])])
         #expect(sink.files[CSVExporter.file] == "image,page,width,height,tags,class_ids,label_source\r\nimages/a.png,page-000001,4,3,B;A,1;0,\r\n")

@@ -46,7 +46,7 @@ public struct CSVExporter: Exporter {
             }
             out += ExportText.csvRow(image + [
                 region.tag, String(context.classID(region.tag) ?? 0), shape,
-                num(b.x), num(b.y), num(b.width), num(b.height), points, source,
+                num(b.x), num(b.y), num(b.width), num(b.height), points, region.labelSource?.rawValue ?? source,
             ])
         }
         return out
@@ -64,7 +64,7 @@ public struct CSVExporter: Exporter {
             "`x, y, box_width, box_height` are the box (or the polygon's bounding box) in pixels, origin at the image's top-left corner; `points` holds a polygon's points as `x1 y1 x2 y2 ...` in pixels, empty for a box.",
             "An image labeled \"nothing here\" has one row with the region fields empty.",
             "Class ids are 0-based in tag order.",
-            "`label_source`: where the label came from, as the page was accepted: `human`, `model-accepted` (a model's suggestion kept), `model-corrected` (a suggestion changed); empty for pages accepted without ML assist.",
+            "`label_source`: where the label came from, as the page was accepted: `human`, `model-accepted` (a model's suggestion kept), `model-corrected` (a suggestion changed), `model-adjusted` (a predicted region moved or retagged); on a region's row, the region's own when a predictor proposed regions for the image; empty for pages accepted without ML assist.",
         ],
         firstClassID: 0)
 }
