@@ -202,8 +202,10 @@ def test_prelabels_are_drawn_apart_and_a_accepts_them(screen, workspace):
     assert workspace.page("shapes", "ann", page)["images"][0]["regions"] is None
     screen.keys("a")
     got = wait_regions(workspace, page, lambda r: r and len(r) == 2)
-    assert got[0] == {"tag": "Square", "box": {"x": 40, "y": 30, "width": 120, "height": 90}}
-    assert got[1]["tag"] == "Circle"
+    # an accepted suggestion keeps the model's note, so the daemon can tell kept from adjusted
+    assert got[0] == {"tag": "Square", "box": {"x": 40, "y": 30, "width": 120, "height": 90},
+                      "prelabel": {"confidence": 0.91, "model": "demo-1"}}
+    assert got[1]["tag"] == "Circle" and got[1]["prelabel"] == {"confidence": 0.64, "model": "demo-1"}
     screen.screenshot("bbox-suggestions-accepted")
     screen.wait(lambda: not screen.finds("[data-lm-prelabel]"), what="accepted suggestions no longer drawn apart")
     assert len(screen.finds("[data-lm-region]")) == 2
