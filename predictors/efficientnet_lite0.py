@@ -33,16 +33,17 @@ as the TensorFlow Lite models were trained: (pixel - 127) / 128 (see PIXEL_MEAN)
 import argparse
 import collections
 import hashlib
-import json
 import os
 import pickle
-import re
 import struct
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from predictor_protocol import ImageError, load_image, serve  # noqa: E402
 
 IMAGE_SIZE = 224
 # Inception-style normalization, (pixel - 127) / 128: TensorFlow's Lite models were trained with it
@@ -53,8 +54,6 @@ PIXEL_MEAN, PIXEL_SCALE = 127.0, 128.0
 BN_EPS = 1e-3
 # Bump when the graph this file builds changes: a cached ONNX file of another version is rebuilt.
 CONVERTER_VERSION = "1"
-MAX_PIXELS = 100_000_000  # the daemon's own limit (README: sizes are checked before decoding)
-MAX_LINE = 1 << 20  # a request is a few hundred bytes; anything longer is refused, not read into memory
 
 # EfficientNet-Lite0 stages: kernel, stride, expand ratio, input filters, output filters, repeats.
 LITE0_STAGES = [
@@ -376,36 +375,11 @@ def convert(out=None, checkpoint=None, force=False, log=lambda message: print(me
 # ------------------------------------------------------------------ images and the model
 
 
-class ImageError(Exception):
-    pass
-
-
 def preprocess(path):
     """The image at `path` as a normalized float32 [3, 224, 224] array; ImageError says why not."""
-    import warnings
+    from PIL import Image
 
-    from PIL import Image, UnidentifiedImageError
-
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                img.draft("RGB", (IMAGE_SIZE, IMAGE_SIZE))  # JPEG: decode at the smallest DCT scale still >= 224
-                img.load()
-                img = to_rgb(img)
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file")
-    except IsADirectoryError:
-        raise ImageError(f"{path}: is a folder, not an image")
-    except PermissionError:
-        raise ImageError(f"{path}: permission denied")
-    except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image Pillow can read (PNG, JPEG, ...)")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{path}: over {MAX_PIXELS:,} pixels")
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ImageError(f"{path}: cannot decode the image: {error}")
+    img = load_image(path, draft=(IMAGE_SIZE, IMAGE_SIZE))  # JPEG: decode at the smallest DCT scale still >= 224
     width, height = img.size
     scale = IMAGE_SIZE / min(width, height)
     resized = (max(IMAGE_SIZE, round(width * scale)), max(IMAGE_SIZE, round(height * scale)))
@@ -414,24 +388,6 @@ def preprocess(path):
     img = img.crop((left, top, left + IMAGE_SIZE, top + IMAGE_SIZE))
     pixels = np.asarray(img, dtype=np.float32)
     return ((pixels - PIXEL_MEAN) / PIXEL_SCALE).transpose(2, 0, 1).copy()
-
-
-def to_rgb(img):
-    from PIL import Image
-
-    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        # 16-bit grey: Pillow's convert("RGB") would clip it at 255 rather than scale it.
-        grey = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode != "F" and grey.max(initial=0) > 255 else 255.0
-        if img.mode == "F":
-            top = max(grey.max(initial=1.0), 1.0)
-        img = Image.fromarray(np.clip(grey / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent pixels over white, as the labeling screen's page shows them.
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return img.convert("RGB")
 
 
 class Embedder:
@@ -465,90 +421,18 @@ class Embedder:
 
 # ------------------------------------------------------------------ the protocol
 
-_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
+def answerer(embedder):
+    """The answer to one embed request (SPEC section 8): the 1280 features, and the 1000
+    ImageNet logits when the request says `"logits": true`."""
 
-def numbers(vector):
-    # Six significant digits: float32 features need no more, and the line stays ~12 KB.
-    return "[" + ",".join(f"{v:.6g}" for v in vector.tolist()) + "]"
+    def answer(request):
+        features, logits = embedder.embed(request["image"])
+        if request.get("logits") is True:
+            return {"embedding": features, "logits": logits}
+        return {"embedding": features}
 
-
-def answer_line(request_id, **fields):
-    parts = [f'"id": {json.dumps(request_id)}']
-    for key, value in fields.items():
-        parts.append(f'"{key}": ' + (numbers(value) if isinstance(value, np.ndarray) else json.dumps(value)))
-    return ("{" + ", ".join(parts) + "}\n").encode()
-
-
-def salvage_id(raw):
-    """The id of a line that is not valid JSON, when one can be seen in it; else None."""
-    match = _ID.search(raw)
-    if not match:
-        return None
-    try:
-        return json.loads(match.group(1))
-    except ValueError:
-        return None
-
-
-def handle(raw, embedder):
-    """One request line (bytes) to one answer line (bytes)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return answer_line(salvage_id(raw), error=f"the request is not UTF-8 (byte {error.start})")
-    try:
-        request = json.loads(text)
-    except ValueError as error:
-        return answer_line(salvage_id(raw), error=f"the request is not JSON: {error}")
-    if not isinstance(request, dict):
-        return answer_line(None, error=f"the request is a JSON {type(request).__name__}, not an object with id, op and image")
-    request_id = request.get("id")
-    if "id" not in request:
-        return answer_line(None, error="the request has no id")
-    if isinstance(request_id, (dict, list)):
-        return answer_line(None, error="the request's id is not a number or a string")
-    op = request.get("op")
-    if op != "embed":
-        return answer_line(request_id, error=f"op {json.dumps(op)} is not supported: this predictor answers only \"embed\"")
-    image = request.get("image")
-    if not isinstance(image, str) or not image:
-        return answer_line(request_id, error="the request has no image (an absolute path)")
-    if not os.path.isabs(image):
-        return answer_line(request_id, error=f"image {json.dumps(image)} is not an absolute path")
-    try:
-        features, logits = embedder.embed(image)
-    except ImageError as error:
-        return answer_line(request_id, error=str(error))
-    if request.get("logits") is True:
-        return answer_line(request_id, embedding=features, logits=logits)
-    return answer_line(request_id, embedding=features)
-
-
-def serve(embedder, stdin, stdout, log=lambda message: print(message, file=sys.stderr, flush=True)):
-    """Answers each line of `stdin` (binary) on `stdout` (binary) until end of input."""
-    while True:
-        raw = stdin.readline(MAX_LINE + 1)
-        if not raw:
-            return
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            head = raw[:4096]
-            while raw and not raw.endswith(b"\n"):
-                raw = stdin.readline(MAX_LINE)
-            out = answer_line(salvage_id(head), error=f"the request is longer than {MAX_LINE} bytes")
-        elif not raw.strip():
-            continue
-        else:
-            try:
-                out = handle(raw.strip(), embedder)
-            except Exception as error:  # a bug here must cost one answer, never the predictor
-                log(f"efficientnet-lite0: {type(error).__name__}: {error}")
-                out = answer_line(salvage_id(raw), error=f"internal error: {type(error).__name__}: {error}")
-        try:
-            stdout.write(out)
-            stdout.flush()
-        except BrokenPipeError:
-            return
+    return answer
 
 
 def main(argv=None):
@@ -580,7 +464,7 @@ def main(argv=None):
                 print(image, " ".join(f"{i}:{probs[i]:.3f}" for i in top))
         else:
             embedder = Embedder(getattr(args, "model", None), getattr(args, "threads", 1))
-            serve(embedder, sys.stdin.buffer, sys.stdout.buffer)
+            serve(answerer(embedder), "efficientnet-lite0", ops={"embed"})
     except (CheckpointError, ImageError) as error:
         print(f"efficientnet-lite0: {error}", file=sys.stderr)
         return 1
