@@ -70,10 +70,11 @@ def cascade_path(explicit=None):
 
 
 class Detector:
-    def __init__(self, cascade=None):
+    def __init__(self, cascade=None, threads=1):
         import cv2
 
         self.cv2 = cv2
+        cv2.setNumThreads(threads)
         path = cascade_path(cascade)
         self.cascade = cv2.CascadeClassifier(str(path))
         if self.cascade.empty():
@@ -159,12 +160,13 @@ def answerer(detector):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Faces as boxes for labelmill (SPEC section 8), OpenCV's Haar cascade.")
     parser.add_argument("--cascade", help="a cascade XML file (default: OpenCV's %s)" % CASCADE)
+    parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1: stay off the daemon's cores)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="answer predict requests on stdin/stdout (the default)")
     p = sub.add_parser("detect", help="print the faces in images: x y width height confidence")
     p.add_argument("images", nargs="+")
     args = parser.parse_args(argv)
-    detector = Detector(args.cascade)
+    detector = Detector(args.cascade, args.threads)
     try:
         if args.command == "detect":
             status = 0

@@ -7,21 +7,13 @@ confident box. Through the protocol: boxes for bbox projects, ovals for polygon
 projects, errors for what it does not answer. Through the built daemon: a face
 project's page arrives with the face filled in as a prelabeled region.
 """
-import importlib.util
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
 
-from test_assist import BIN, once, pages_in, read
+from reference_predictors import Serving, load, pages_with_predictions, rgb
 
-REPO = Path(__file__).resolve().parents[2]
-FACES = REPO / "predictors" / "faces.py"
 # The astronaut's face, marked by eye on skimage.data.astronaut(): x, y, width, height.
 ASTRONAUT_FACE = (182, 75, 90, 92)
 NO_FACE_PHOTOS = ["coffee", "chelsea", "rocket", "camera", "coins", "hubble_deep_field", "immunohistochemistry",
@@ -31,10 +23,7 @@ NO_FACE_PHOTOS = ["coffee", "chelsea", "rocket", "camera", "coins", "hubble_deep
 
 @pytest.fixture(scope="module")
 def faces():
-    spec = importlib.util.spec_from_file_location("faces_predictor", FACES)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("faces")
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +51,6 @@ def iou(a, b):
 
 def as_tuple(box):
     return (box["x"], box["y"], box["width"], box["height"])
-
-
-def rgb(array):
-    if array.ndim == 2:
-        array = np.stack([array] * 3, axis=-1)
-    if array.dtype != np.uint8:
-        array = (np.clip(array, 0, 1) * 255).astype(np.uint8)
-    return np.ascontiguousarray(array[..., :3])
 
 
 def lfw_image(face, faces_module):
@@ -121,20 +102,9 @@ def test_a_large_photo_is_searched_scaled_down_and_answered_in_its_own_pixels(de
 
 @pytest.fixture
 def predictor():
-    process = subprocess.Popen([sys.executable, str(FACES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-
-    def ask(request):
-        line = request if isinstance(request, bytes) else json.dumps(request).encode()
-        process.stdin.write(line + b"\n")
-        process.stdin.flush()
-        return json.loads(process.stdout.readline())
-
-    yield ask
-    process.stdin.close()
-    assert process.wait(timeout=30) == 0
-    process.stdout.close()
-    process.stderr.close()
+    serving = Serving("faces")
+    yield serving.ask
+    assert serving.close() == 0
 
 
 def request(photos, name="astronaut", **fields):
@@ -191,28 +161,8 @@ def test_no_tags_or_another_size_than_the_file_is_refused(predictor, photos):
 
 
 def test_a_face_project_gets_the_face_filled_in_as_a_prelabeled_box(tmp_path, photos):
-    root = tmp_path / "root"
-    inbox = root / "Inbox" / "people"
-    inbox.mkdir(parents=True)
-    settings = {"task": "bbox", "tags": ["Face", "Other"], "page_size": 1, "pages_per_labeler": 5, "flush_seconds": 0,
-                "predictor": {"command": [sys.executable, str(FACES)], "timeout_seconds": 60, "min_confidence": 0.5},
-                "assist": {"queue_pages": 2, "cluster": False}}
-    (inbox / "project.json").write_text(json.dumps(settings))
-    for name, path in photos.items():
-        temp = inbox / f".{name}.png.part"
-        temp.write_bytes(path.read_bytes())
-        temp.rename(inbox / f"{name}.png")
-    folder = root / "Watch" / "people" / "labelers" / "ann"
-    folder.mkdir(parents=True)
-    seen = {}
-    for _ in range(20):
-        once(root)
-        for page in pages_in(folder):
-            for image in read(page)["images"]:
-                seen[image["source"]] = image
-        if len(seen) == 2:
-            break
-    assert set(seen) == {"astronaut.png", "coffee.png"}, seen
+    seen = pages_with_predictions(tmp_path / "root", "faces", "bbox", ["Face", "Other"],
+                                  {f"{name}.png": path for name, path in photos.items()})
     face = seen["astronaut.png"]
     assert len(face["regions"]) == 1, face
     region = face["regions"][0]
