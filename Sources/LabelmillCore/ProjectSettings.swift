@@ -63,6 +63,14 @@ public struct ProjectSettings: Sendable, Equatable {
         guard let tags else { throw SettingsError(key: "tags", message: "is required: a list of 1 to 1000 tag names") }
         settings.task = task
         settings.tags = tags
+        if settings.predictor?.url != nil {
+            if settings.assist?.embedder == .predictor {
+                throw SettingsError(key: "assist.embedder", message: "is \"predictor\" but the predictor is a Label Studio ML backend, which has no embeddings: use \"builtin\", or a \"command\" predictor")
+            }
+            if settings.task.isClassification {
+                throw SettingsError(key: "predictor.url", message: "names a Label Studio ML backend, whose RectangleLabels and PolygonLabels this daemon takes in bbox and polygon projects; this project's task is \"\(settings.task.rawValue)\"")
+            }
+        }
         if settings.assist?.embedder == .predictor && settings.predictor == nil {
             throw SettingsError(key: "assist.embedder", message: "is \"predictor\" but the project has no \"predictor\": add one, like \"predictor\": {\"command\": [\"python3\", \"predictors/efficientnet_lite0.py\"]}, or use \"builtin\"")
         }

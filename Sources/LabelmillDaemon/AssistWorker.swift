@@ -85,6 +85,8 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
 
     /// Each project's predictor, used by the one thread that runs the jobs.
     private var predictors: [String: PredictorClient] = [:]
+    /// Each project's Label Studio ML backend, when its predictor is one.
+    private var backends: [String: LabelStudioBackend] = [:]
 
     init(root: any FileSystem, logger: Logger) {
         self.root = root
@@ -133,6 +135,8 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         if let tid { pthread_join(tid, nil) }
         for client in predictors.values { client.close() }
         predictors = [:]
+        for backend in backends.values { backend.close() }
+        backends = [:]
     }
 
     func submit(_ job: Job) {
@@ -228,9 +232,10 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
 
     /// The regions the predictor proposes for each image; what it got wrong is dropped (logged by the client).
     private func predict(_ jobs: [PredictJob], lead: PredictJob) -> [Outcome] {
-        let client = predictorClient(for: lead.project, settings: lead.predictor, folder: lead.folder)
         let images = jobs.map { imageFile($0.sha256, path: $0.path, fallback: $0.fallback, width: $0.width, height: $0.height) }
-        let results = client.predict(images, task: lead.task, tags: lead.tags)
+        let results = lead.predictor.url != nil
+            ? backend(for: lead.project, settings: lead.predictor).predict(images, task: lead.task, tags: lead.tags)
+            : predictorClient(for: lead.project, settings: lead.predictor, folder: lead.folder).predict(images, task: lead.task, tags: lead.tags)
         return jobs.map { job in
             switch results[job.sha256] ?? .failure(PredictorFailure("no answer")) {
             case .success(.regions(let regions, _)):
@@ -255,6 +260,20 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         }
         predictors[project] = client
         return client
+    }
+
+    /// The project's Label Studio ML backend, new when the project's predictor changed.
+    private func backend(for project: String, settings: PredictorSettings) -> LabelStudioBackend {
+        if let backend = backends[project], backend.settings == settings { return backend }
+        backends[project]?.close()
+        let backend = LabelStudioBackend(settings: settings, project: project)
+        let logger = self.logger
+        let url = settings.url ?? ""
+        backend.warn = { message, reason in
+            logger.warning("\(message)", metadata: ["project": "\(project)", "predictor": "\(url)", "reason": "\(reason)"])
+        }
+        backends[project] = backend
+        return backend
     }
 
     private func builtinEmbedding(_ job: EmbedJob) -> Outcome {

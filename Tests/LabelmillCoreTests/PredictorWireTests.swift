@@ -115,7 +115,7 @@ struct PredictorSettingsTests {
         ("{\"command\": [\"p\"], \"timeout_seconds\": 0}", "\"predictor.timeout_seconds\" must be a number of seconds above 0"),
         ("{\"command\": [\"p\"], \"min_confidence\": 1.5}", "\"predictor.min_confidence\" must be a number from 0 to 1"),
         ("{\"command\": [\"p\"], \"comand\": 1}", "\"predictor.comand\" unknown key \"comand\"; did you mean \"command\"?"),
-        ("{\"url\": \"http://127.0.0.1:9090\", \"protocol\": \"label-studio\"}", "\"predictor.url\" names a Label Studio ML backend"),
+        ("{\"url\": \"http://127.0.0.1:9090\"}", "\"predictor.protocol\" is required with \"url\""),
     ])
     func badValues(predictor: String, message: String) {
         #expect {

@@ -53,16 +53,19 @@ class Serving:
         return status
 
 
-def pages_with_predictions(root, name, task, tags, photos, rounds=20):
-    """A `task` project whose predictor is predictors/NAME.py, `photos` (file name -> path) renamed
-    into its inbox, `watch --once` until every photo is on a page in labeler ann's folder; returns
-    file name -> the page.json image entry."""
+def command_of(name):
+    """project.json's `predictor` for predictors/NAME.py."""
+    return {"command": [sys.executable, str(PREDICTORS / f"{name}.py")], "timeout_seconds": 60, "min_confidence": 0.5}
+
+
+def pages_with_predictions(root, predictor, task, tags, photos, rounds=20):
+    """A `task` project with `predictor` (project.json's object), `photos` (file name -> path)
+    renamed into its inbox, `watch --once` until every photo is on a page in labeler ann's
+    folder; returns (file name -> the page.json image entry, the daemon's log)."""
     inbox = root / "Inbox" / "project"
     inbox.mkdir(parents=True)
     settings = {"task": task, "tags": tags, "page_size": 1, "pages_per_labeler": 10, "flush_seconds": 0,
-                "predictor": {"command": [sys.executable, str(PREDICTORS / f"{name}.py")], "timeout_seconds": 60,
-                              "min_confidence": 0.5},
-                "assist": {"queue_pages": 2, "cluster": False}}
+                "predictor": predictor, "assist": {"queue_pages": 2, "cluster": False}}
     (inbox / "project.json").write_text(json.dumps(settings))
     for file, path in photos.items():
         temp = inbox / f".{file}.part"
@@ -70,13 +73,13 @@ def pages_with_predictions(root, name, task, tags, photos, rounds=20):
         temp.rename(inbox / file)
     folder = root / "Watch" / "project" / "labelers" / "ann"
     folder.mkdir(parents=True)
-    seen = {}
+    seen, log = {}, ""
     for _ in range(rounds):
-        once(root)
+        log += once(root)
         for page in pages_in(folder):
             for image in read(page)["images"]:
                 seen[image["source"]] = image
         if len(seen) == len(photos):
             break
     assert set(seen) == set(photos), seen
-    return seen
+    return seen, log

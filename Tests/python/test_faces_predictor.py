@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from reference_predictors import Serving, load, pages_with_predictions, rgb
+from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb
 
 # The astronaut's face, marked by eye on skimage.data.astronaut(): x, y, width, height.
 ASTRONAUT_FACE = (182, 75, 90, 92)
@@ -161,7 +161,7 @@ def test_no_tags_or_another_size_than_the_file_is_refused(predictor, photos):
 
 
 def test_a_face_project_gets_the_face_filled_in_as_a_prelabeled_box(tmp_path, photos):
-    seen = pages_with_predictions(tmp_path / "root", "faces", "bbox", ["Face", "Other"],
+    seen, _ = pages_with_predictions(tmp_path / "root", command_of("faces"), "bbox", ["Face", "Other"],
                                   {f"{name}.png": path for name, path in photos.items()})
     face = seen["astronaut.png"]
     assert len(face["regions"]) == 1, face

@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from reference_predictors import Serving, load, pages_with_predictions, rgb
+from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb
 
 # The middle of each line of skimage.data.page() from top to bottom (y, in pixels), marked
 # by eye: the title, the paragraph's five lines (the last one short), the code line.
@@ -110,7 +110,7 @@ def test_predict_answers_polygons_or_boxes_with_the_text_tag(predictor, photos):
 
 
 def test_a_text_project_gets_the_pages_lines_as_prelabeled_polygons(tmp_path, photos):
-    seen = pages_with_predictions(tmp_path / "root", "text_lines", "polygon", ["Text", "Figure"],
+    seen, _ = pages_with_predictions(tmp_path / "root", command_of("text_lines"), "polygon", ["Text", "Figure"],
                                   {f"{name}.png": path for name, path in photos.items()})
     regions = seen["page.png"]["regions"]
     assert len(regions) == 7, regions

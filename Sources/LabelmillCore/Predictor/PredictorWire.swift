@@ -89,7 +89,7 @@ public enum PredictorWire {
     }
 
     /// The start of a line, printable, for log lines.
-    static func excerpt(_ line: [UInt8]) -> String {
+    public static func excerpt(_ line: [UInt8]) -> String {
         let text = String(decoding: line.prefix(80), as: UTF8.self).unicodeScalars
             .map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()
         return line.count > 80 ? "\"\(text)...\"" : "\"\(text)\""
