@@ -88,7 +88,7 @@ final class LabelStudioBackend {
         case .failure(let problem):
             warn("a Label Studio backend answer was dropped", "\(problem) (image \(image.path))")
             return .failure(PredictorFailure("the backend's answer was dropped: \(problem)"))
-        case .success(let (line, convertDropped)):
+        case .success(let (line, convertDropped, origins)):
             for why in convertDropped { warn("a predicted region was dropped", "\(why) (image \(image.path))") }
             switch PredictorWire.predictAnswer(line, task: task, tags: tags, width: image.width, height: image.height) {
             case .failure(let problem):
@@ -96,7 +96,9 @@ final class LabelStudioBackend {
                 return .failure(PredictorFailure("the backend's answer was dropped: \(problem)"))
             case .success(let (_, prediction)):
                 if case .regions(_, let dropped) = prediction {
-                    for why in dropped { warn("a predicted region was dropped", "\(why) (image \(image.path))") }
+                    for why in dropped {
+                        warn("a predicted region was dropped", "\(LabelStudioWire.renumbered(why, origins: origins)) (image \(image.path))")
+                    }
                 }
                 return .success(prediction)
             }

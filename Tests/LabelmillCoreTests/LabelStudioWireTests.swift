@@ -4,7 +4,7 @@ import Testing
 @Suite("A Label Studio ML backend's calls and answers (SPEC section 8, protocol label-studio)")
 struct LabelStudioWireTests {
     func answer(_ results: String, task: TaskKind = .bbox, width: Int = 200, height: Int = 100) throws -> (regions: [JSONValue], dropped: [String]) {
-        let (line, dropped) = try LabelStudioWire.answerLine(Array(results.utf8), id: 4, task: task, width: width, height: height).get()
+        let (line, dropped, _) = try LabelStudioWire.answerLine(Array(results.utf8), id: 4, task: task, width: width, height: height).get()
         let node = try StrictJSON.parse(line)
         #expect(node["id"]?.value == .number(4))
         return (node["regions"]?.value.arrayValue ?? [], dropped)
@@ -61,6 +61,23 @@ struct LabelStudioWireTests {
         let (regions, dropped) = try answer("{\"results\": [{\"result\": [\(item), \(good)]}]}")
         #expect(regions.count == 1)
         #expect(dropped.count == 1 && dropped[0].hasPrefix("result 1: ") && dropped[0].contains(words), "\(dropped)")
+    }
+
+    @Test("The checker's reasons name the backend's own result")
+    func renumbered() throws {
+        let body = """
+            {"results": [{"result": [
+              {"type": "choices", "value": {"choices": ["Dog"]}, "score": 1},
+              {"type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 5, "height": 5, "rectanglelabels": ["Dog"]}, "score": 0.5},
+              {"type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 5, "height": 5, "rectanglelabels": ["Eel"]}, "score": 0.5}]}]}
+            """
+        let (line, _, origins) = try LabelStudioWire.answerLine(Array(body.utf8), id: 1, task: .bbox, width: 10, height: 10).get()
+        #expect(origins == [2, 3])
+        guard case .regions(_, let dropped) = try PredictorWire.predictAnswer(line, task: .bbox, tags: ["Dog"], width: 10, height: 10).get().prediction else {
+            Issue.record("not regions")
+            return
+        }
+        #expect(dropped.count == 1 && LabelStudioWire.renumbered(dropped[0], origins: origins).hasPrefix("result 3: unknown tag \"Eel\""), "\(dropped)")
     }
 
     @Test("An answer that is not Label Studio's format fails; an empty one proposes nothing")

@@ -76,10 +76,12 @@ public enum LabelStudioWire {
 
     /// The `/predict` answer for task `id` (the only one asked) as SPEC
     /// section 8's answer line, `{"id": id, "regions": [...]}` in pixels of a
-    /// `width` x `height` image, and what was left out and why. A body that is
-    /// not a Label Studio answer fails.
+    /// `width` x `height` image, what was left out and why, and for each
+    /// region of the line the number of the backend's result it came from
+    /// (`renumbered` puts those numbers into the checker's reasons). A body
+    /// that is not a Label Studio answer fails.
     public static func answerLine(_ body: [UInt8], id: Int, task: TaskKind, width: Int, height: Int)
-        -> Result<(line: [UInt8], dropped: [String]), PredictorWire.Problem> {
+        -> Result<(line: [UInt8], dropped: [String], origins: [Int]), PredictorWire.Problem> {
         let node: JSONNode
         do { node = try StrictJSON.parse(body) } catch {
             return .failure(.invalid(id: id, "the backend's /predict answer is not JSON: \(error)"))
@@ -88,7 +90,7 @@ public enum LabelStudioWire {
             return .failure(.invalid(id: id, "the backend's /predict answer has no \"results\" list"))
         }
         guard let prediction = predictions.first else {
-            return .success((line(id: id, regions: []), []))
+            return .success((line(id: id, regions: []), [], []))
         }
         guard case .object = prediction.kind else {
             return .failure(.invalid(id: id, "results[0] must be an object with a \"result\" list"))
@@ -105,13 +107,24 @@ public enum LabelStudioWire {
         let overall = number(prediction["score"])
         var regions: [JSONValue] = []
         var dropped: [String] = []
+        var origins: [Int] = []
         for (k, item) in items.enumerated() {
             switch region(item, task: task, width: Double(width), height: Double(height), score: overall) {
-            case .success(let value): regions.append(value)
+            case .success(let value):
+                regions.append(value)
+                origins.append(k + 1)
             case .failure(let why): dropped.append("result \(k + 1): \(why.message)")
             }
         }
-        return .success((line(id: id, regions: regions), dropped))
+        return .success((line(id: id, regions: regions), dropped, origins))
+    }
+
+    /// A reason from `PredictorWire.predictAnswer` ("region 3: ...") in the
+    /// backend's own numbering ("result 5: ...").
+    public static func renumbered(_ why: String, origins: [Int]) -> String {
+        guard why.hasPrefix("region "), let colon = why.firstIndex(of: ":"),
+              let k = Int(why[why.index(why.startIndex, offsetBy: 7)..<colon]), origins.indices.contains(k - 1) else { return why }
+        return "result \(origins[k - 1])" + why[colon...]
     }
 
     struct Dropped: Error { var message: String }
