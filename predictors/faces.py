@@ -30,14 +30,13 @@ the first and drops the second.
 """
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from predictor_protocol import ImageError, RequestError, load_image, serve  # noqa: E402
+from predictor_protocol import region_main, region_request  # noqa: E402
 
 CASCADE = "haarcascade_frontalface_default.xml"
 DEBIAN_CASCADES = ["/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascades"]
@@ -105,8 +104,6 @@ class Detector:
 
 
 def face_tag(tags):
-    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
-        return None
     return next((t for t in tags if t.lower() == "face"), tags[0])
 
 
@@ -132,21 +129,9 @@ def oval(box, width, height):
 
 def answerer(detector):
     def answer(request):
-        request_id = request["id"]
-        task = request.get("task")
-        if task not in ("bbox", "polygon"):
-            raise RequestError(request_id, f"task {task!r}: the face predictor proposes regions, "
-                                           "for bbox and polygon projects only")
-        tag = face_tag(request.get("tags"))
-        if tag is None:
-            raise RequestError(request_id, "the request has no tags (the project's tags, a list of strings)")
-        img = load_image(request["image"])
-        width, height = img.size
-        if (request.get("width"), request.get("height")) != (width, height):
-            raise RequestError(request_id, f"{request['image']} is {width}x{height}, the request says "
-                                           f"{request.get('width')}x{request.get('height')}: it changed since")
+        task, tag, pixels, width, height = region_request(request, "face predictor", face_tag)
         regions = []
-        for x, y, w, h, confidence in detector.detect(np.asarray(img)):
+        for x, y, w, h, confidence in detector.detect(pixels):
             box = clipped_box(x, y, w, h, width, height)
             if box["width"] <= 0 or box["height"] <= 0:
                 continue
@@ -161,30 +146,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Faces as boxes for labelmill (SPEC section 8), OpenCV's Haar cascade.")
     parser.add_argument("--cascade", help="a cascade XML file (default: OpenCV's %s)" % CASCADE)
     parser.add_argument("--threads", type=int, default=1, help="OpenCV threads (default 1: stay off the daemon's cores)")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="answer predict requests on stdin/stdout (the default)")
-    p = sub.add_parser("detect", help="print the faces in images: x y width height confidence")
-    p.add_argument("images", nargs="+")
-    args = parser.parse_args(argv)
-    detector = Detector(args.cascade, args.threads)
-    try:
-        if args.command == "detect":
-            status = 0
-            for image in args.images:
-                try:
-                    faces = detector.detect(np.asarray(load_image(os.path.abspath(image))))
-                except ImageError as error:
-                    print(f"faces: {error}", file=sys.stderr)
-                    status = 1
-                    continue
-                print(f"{image}: {len(faces)} face(s)")
-                for x, y, w, h, confidence in faces:
-                    print(f"  {x:.0f} {y:.0f} {w:.0f} {h:.0f} {confidence:.3f}")
-            return status
-        serve(answerer(detector), "faces", ops={"predict"})
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return region_main(parser, argv, "faces", lambda args: Detector(args.cascade, args.threads), answerer,
+                       lambda found: [f"{x:.0f} {y:.0f} {w:.0f} {h:.0f} {c:.3f}" for x, y, w, h, c in found])
 
 
 if __name__ == "__main__":

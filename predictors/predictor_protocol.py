@@ -183,3 +183,56 @@ def serve(answer, name, ops, stdin=None, stdout=None, log=None):
             stdout.flush()
         except BrokenPipeError:
             return
+
+
+# ------------------------------------------------------------------ region predictors
+
+
+def region_request(request, what, pick_tag):
+    """A `predict` request to a region predictor, checked: returns (task, tag, RGB uint8 array,
+    width, height). `what` names the predictor in errors; `pick_tag(tags)` chooses the tag,
+    None when there is none to choose."""
+    request_id = request["id"]
+    task = request.get("task")
+    if task not in ("bbox", "polygon"):
+        raise RequestError(request_id, f"task {task!r}: the {what} proposes regions, for bbox and polygon projects only")
+    tags = request.get("tags")
+    tag = pick_tag(tags) if isinstance(tags, list) and tags and all(isinstance(t, str) for t in tags) else None
+    if tag is None:
+        raise RequestError(request_id, "the request has no tags (the project's tags, a list of strings)")
+    img = load_image(request["image"])
+    width, height = img.size
+    if (request.get("width"), request.get("height")) != (width, height):
+        raise RequestError(request_id, f"{request['image']} is {width}x{height}, the request says "
+                                       f"{request.get('width')}x{request.get('height')}: it changed since")
+    return task, tag, np.asarray(img), width, height
+
+
+def region_main(parser, argv, name, make_detector, answerer, describe):
+    """The command line of a region predictor: `serve` (the default) or `detect IMAGE...`, which
+    prints `describe(found)`'s lines for each image. `parser` has the predictor's own options;
+    `make_detector(args)` builds its detector."""
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="answer predict requests on stdin/stdout (the default)")
+    p = sub.add_parser("detect", help="print what it finds in images")
+    p.add_argument("images", nargs="+")
+    args = parser.parse_args(argv)
+    detector = make_detector(args)
+    try:
+        if args.command != "detect":
+            serve(answerer(detector), name, ops={"predict"})
+            return 0
+        status = 0
+        for image in args.images:
+            try:
+                found = detector.detect(np.asarray(load_image(os.path.abspath(image))))
+            except ImageError as error:
+                print(f"{name}: {error}", file=sys.stderr)
+                status = 1
+                continue
+            print(f"{image}: {len(found)} found")
+            for line in describe(found):
+                print(f"  {line}")
+        return status
+    except KeyboardInterrupt:
+        return 130

@@ -34,14 +34,13 @@ side then kept to MAX_SIDE, both rounded to multiples of 32; pixels in BGR order
 import argparse
 import importlib.util
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from predictor_protocol import ImageError, RequestError, load_image, serve  # noqa: E402
+from predictor_protocol import region_main, region_request  # noqa: E402
 
 MODEL = "ch_PP-OCRv4_det_infer.onnx"
 RECOGNIZER = "ch_PP-OCRv4_rec_infer.onnx"
@@ -204,8 +203,6 @@ class Detector:
 
 
 def text_tag(tags):
-    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
-        return None
     return next((t for t in tags if t.lower() in TAG_NAMES), tags[0])
 
 
@@ -216,21 +213,9 @@ def bounding_box(points):
 
 def answerer(detector):
     def answer(request):
-        request_id = request["id"]
-        task = request.get("task")
-        if task not in ("bbox", "polygon"):
-            raise RequestError(request_id, f"task {task!r}: the text predictor proposes regions, "
-                                           "for bbox and polygon projects only")
-        tag = text_tag(request.get("tags"))
-        if tag is None:
-            raise RequestError(request_id, "the request has no tags (the project's tags, a list of strings)")
-        img = load_image(request["image"])
-        width, height = img.size
-        if (request.get("width"), request.get("height")) != (width, height):
-            raise RequestError(request_id, f"{request['image']} is {width}x{height}, the request says "
-                                           f"{request.get('width')}x{request.get('height')}: it changed since")
+        task, tag, pixels, _, _ = region_request(request, "text predictor", text_tag)
         regions = []
-        for points, confidence in detector.detect(np.asarray(img)):
+        for points, confidence in detector.detect(pixels):
             shape = {"polygon": points} if task == "polygon" else {"box": bounding_box(points)}
             regions.append({"tag": tag, **shape, "confidence": round(confidence, 4)})
         return {"regions": regions}
@@ -243,30 +228,8 @@ def main(argv=None):
     parser.add_argument("--model", help=f"the detector's ONNX file (default: the {MODEL} rapidocr-onnxruntime ships)")
     parser.add_argument("--recognizer", help=f"the recognizer's ONNX file (default: the {RECOGNIZER} rapidocr-onnxruntime ships)")
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads (default 1: stay off the daemon's cores)")
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="answer predict requests on stdin/stdout (the default)")
-    p = sub.add_parser("detect", help="print the text lines in images: confidence, then the polygon")
-    p.add_argument("images", nargs="+")
-    args = parser.parse_args(argv)
-    detector = Detector(args.model, args.recognizer, args.threads)
-    try:
-        if args.command == "detect":
-            status = 0
-            for image in args.images:
-                try:
-                    lines = detector.detect(np.asarray(load_image(os.path.abspath(image))))
-                except ImageError as error:
-                    print(f"text_lines: {error}", file=sys.stderr)
-                    status = 1
-                    continue
-                print(f"{image}: {len(lines)} line(s)")
-                for points, confidence in lines:
-                    print(f"  {confidence:.3f} " + " ".join(f"{x:.0f},{y:.0f}" for x, y in points))
-            return status
-        serve(answerer(detector), "text_lines", ops={"predict"})
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return region_main(parser, argv, "text_lines", lambda args: Detector(args.model, args.recognizer, args.threads), answerer,
+                       lambda found: [f"{c:.3f} " + " ".join(f"{x:.0f},{y:.0f}" for x, y in points) for points, c in found])
 
 
 if __name__ == "__main__":

@@ -30,6 +30,18 @@ def rgb(array):
     return np.ascontiguousarray(array[..., :3])
 
 
+def sample_photos(folder, names):
+    """scikit-image's sample photos `names` as PNG files in `folder`: name -> path."""
+    import skimage.data
+    from PIL import Image
+
+    paths = {}
+    for name in names:
+        paths[name] = Path(folder) / f"{name}.png"
+        Image.fromarray(getattr(skimage.data, name)()).save(paths[name])
+    return paths
+
+
 class Serving:
     """predictors/NAME.py serving on pipes; `ask` sends one request (a dict, or raw bytes) and
     reads its answer line."""

@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb
+from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb, sample_photos
 
 # The astronaut's face, marked by eye on skimage.data.astronaut(): x, y, width, height.
 ASTRONAUT_FACE = (182, 75, 90, 92)
@@ -33,12 +33,7 @@ def detector(faces):
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    paths = {}
-    for name in ["astronaut", "coffee"]:
-        paths[name] = folder / f"{name}.png"
-        Image.fromarray(getattr(skimage.data, name)()).save(paths[name])
-    return paths
+    return sample_photos(tmp_path_factory.mktemp("photos"), ["astronaut", "coffee"])
 
 
 def iou(a, b):

@@ -18,10 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import skimage.data
-from PIL import Image
 
-from reference_predictors import pages_with_predictions
+from reference_predictors import pages_with_predictions, sample_photos
 from test_faces_predictor import ASTRONAUT_FACE, as_tuple, iou
 
 BACKEND = Path(__file__).resolve().parent / "predictors" / "ls_backend.py"
@@ -35,12 +33,7 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    paths = {}
-    for name in ["astronaut", "coffee"]:
-        paths[f"{name}.png"] = folder / f"{name}.png"
-        Image.fromarray(getattr(skimage.data, name)()).save(paths[f"{name}.png"])
-    return paths
+    return {f"{name}.png": path for name, path in sample_photos(tmp_path_factory.mktemp("photos"), ["astronaut", "coffee"]).items()}
 
 
 @pytest.fixture

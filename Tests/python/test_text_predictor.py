@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb
+from reference_predictors import Serving, command_of, load, pages_with_predictions, rgb, sample_photos
 
 # The middle of each line of skimage.data.page() from top to bottom (y, in pixels), marked
 # by eye: the title, the paragraph's five lines (the last one short), the code line.
@@ -27,12 +27,7 @@ def detector():
 
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    paths = {}
-    for name in ["page", "chelsea"]:
-        paths[name] = folder / f"{name}.png"
-        Image.fromarray(getattr(skimage.data, name)()).save(paths[name])
-    return paths
+    return sample_photos(tmp_path_factory.mktemp("photos"), ["page", "chelsea"])
 
 
 def middle_y(points):

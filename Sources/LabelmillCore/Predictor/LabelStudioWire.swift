@@ -20,24 +20,9 @@ public enum LabelStudioWire {
     /// RectangleLabels (bbox) or PolygonLabels (polygon) with one Label per tag.
     public static func labelConfig(task: TaskKind, tags: [String]) -> String {
         let control = task == .polygon ? "PolygonLabels" : "RectangleLabels"
-        let labels = tags.map { "    <Label value=\"\(xmlEscaped($0))\"/>\n" }.joined()
+        let labels = tags.map { "    <Label value=\"\(ExportText.xmlEscaped($0))\"/>\n" }.joined()
         return "<View>\n  <Image name=\"\(imageName)\" value=\"$image\"/>\n"
             + "  <\(control) name=\"\(labelsName)\" toName=\"\(imageName)\">\n\(labels)  </\(control)>\n</View>\n"
-    }
-
-    static func xmlEscaped(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 
     /// `POST /setup`: the project and its config; `hostname` is where the
