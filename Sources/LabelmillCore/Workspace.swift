@@ -38,6 +38,8 @@ public struct Workspace: Sendable, Equatable {
     public func copies(_ project: String) -> String { path(".labelmill", "pages", project) }
     /// ML assist's state: the embeddings (embeddings.log) and the model in use (model.json).
     public func assist(_ project: String) -> String { path(".labelmill", "assist", project) }
+    /// Labels `labelmill import` recorded for the daemon to put on pages, one file per import.
+    public func imports(_ project: String) -> String { path(".labelmill", "imports", project) }
     public func assistModelFile(_ project: String) -> String { path(".labelmill", "assist", project, "model.json") }
 
     /// Where a page lives.

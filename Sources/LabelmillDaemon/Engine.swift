@@ -394,6 +394,12 @@ final class ProjectState {
     /// SHA-256 of every image paged in this project -> (page, file).
     var index: [String: (page: String, file: String)] = [:]
     var nextNumber = 1
+    /// The labels `labelmill import` recorded, the import files they came
+    /// from, the pages waiting to get them, and when the folder is looked at next.
+    var imports = ImportBook()
+    var importNames: [String] = []
+    var importDue = Set<String>()
+    var importsLookDue = -Double.infinity
     /// Images checked and waiting to fill a page.
     private(set) var pending: [AcceptedImage] = []
     /// The SHA-256 of every pending image, for duplicate checks in O(1).

@@ -312,6 +312,7 @@ extension Engine {
                     serve = true
                 }
                 if let scan = project.rescan, t >= scan.due, try rescanSlice(project) { serve = true }
+                if t >= project.importsLookDue { try applyImports(project) }
                 if serve { try serveLabelersIfChanged(project) }
             }
         }
@@ -343,7 +344,8 @@ extension Engine {
         // The next periodic rescan waits for the one under way to finish.
         var due = rescanUrgent || !projects.values.contains(where: { $0.rescan != nil }) ? rescanDue : .infinity
         for project in projects.values where project.settings != nil {
-            due = min(due, project.rescan?.due ?? .infinity, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity)
+            due = min(due, project.rescan?.due ?? .infinity, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity,
+                      project.importsLookDue)
         }
         return due
     }

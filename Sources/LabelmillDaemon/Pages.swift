@@ -17,10 +17,12 @@ extension Engine {
         // Batches bound the memory a big inbox needs (journal text, events);
         // a large one costs one syncfs, so they are large.
         let before = project.tally
+        loadImports(project)
         while try buildBatch(project, flushAll: flushAll, maxPages: 2000) {
             flushEvents()
         }
         flushEvents()
+        try applyImports(project)
         // The daemon says what it paged; `--once` sums it up at the end instead.
         if !flushAll && project.tally.pages > before.pages {
             logger.info("images paged", metadata: ["project": "\(project.name)", "images": "\(project.tally.images - before.images)",
@@ -45,6 +47,7 @@ extension Engine {
             var manifest = PageManifest(schema: Workspace.Place.queue.schemaReference, project: project.name, page: PageID.make(number),
                                         revision: 1, task: settings.task, tags: settings.tags, status: .open, images: entries)
             if let assist = pick.assist { decorate(&manifest, with: assist, in: project) }
+            if !project.imports.isEmpty && fillImported(&manifest, in: project) { project.importDue.insert(manifest.page) }
             made.append(manifest)
             number += 1
             built += pick.images
@@ -78,14 +81,16 @@ extension Engine {
         // always be restored, so the inbox originals may move into them.
         try makeDurable(built, journal: journal)
         project.nextNumber = number
-        if picks.contains(where: { $0.assist != nil }) {
+        if picks.contains(where: { $0.assist != nil || $0.imported }) {
             let taken = Set(built.map(\.sha256))
             project.removePending { taken.contains($0.sha256) }
-            for sha in taken { project.assist?.left(sha) }
-            var counts = assistCounts(project)
-            for manifest in made { counts.made(manifest) }
-            project.assist?.counts = counts
-            writeModelFile(project)
+            if settings.assist != nil {
+                for sha in taken { project.assist?.left(sha) }
+                var counts = assistCounts(project)
+                for manifest in made { counts.made(manifest) }
+                project.assist?.counts = counts
+                writeModelFile(project)
+            }
         } else {
             project.removeFirstPending(built.count)
         }
@@ -122,6 +127,18 @@ extension Engine {
     /// (only while the queue is short, clustered and prelabeled); without,
     /// in the order they were taken, all of them.
     func pickPages(_ project: ProjectState, settings: ProjectSettings, flush: Bool, maxPages: Int) -> [PagePick] {
+        // Images imported as done go on pages of their own first, to be accepted as they are.
+        if !project.imports.isEmpty {
+            let done = project.pending.filter { project.imports[$0.sha256]?.mode == .done }
+            if !done.isEmpty {
+                let sizes = PagePlan.pageSizes(pending: done.count, pageSize: settings.pageSize, flush: true, maxPages: maxPages)
+                var start = 0
+                return sizes.map { size in
+                    defer { start += size }
+                    return PagePick(images: Array(done[start..<start + size]), assist: nil, imported: true)
+                }
+            }
+        }
         guard let assist = settings.assist else {
             let sizes = PagePlan.pageSizes(pending: project.pending.count, pageSize: settings.pageSize, flush: flush, maxPages: maxPages)
             var start = 0
@@ -293,4 +310,6 @@ struct PagePick {
     }
     var images: [AcceptedImage]
     var assist: Assist?
+    /// Images imported as done, taken from anywhere in the pool.
+    var imported = false
 }

@@ -297,7 +297,7 @@ extension Engine {
     /// page.json validated), and placed only while the labeler's page.json is
     /// still exactly the version validated; otherwise it is checked again.
     func accept(_ submitted: PageManifest, validated: (bytes: [UInt8], status: FileStatus), at folder: String,
-                place: Workspace.Place, in project: ProjectState) throws(FileSystemError) {
+                place: Workspace.Place, in project: ProjectState, source: LabelSource? = nil) throws(FileSystemError) {
         // What the daemon wrote (prelabels, assist) comes from its own copy, the labels from the labeler's.
         var done = submitted
         if let copy = project.copies[submitted.page] {
@@ -307,6 +307,7 @@ extension Engine {
         if project.settings?.assist != nil || done.images.contains(where: { $0.prelabels != nil }) {
             done.recordLabelSources()
         }
+        if let source { for i in done.images.indices { done.images[i].labelSource = source } }
         done.status = .done
         done.errors = nil
         done.schema = Workspace.Place.outbox.schemaReference

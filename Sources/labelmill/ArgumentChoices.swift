@@ -5,3 +5,5 @@ import LabelmillCore
 extension TaskKind: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}
 extension ExportImageMode: ExpressibleByArgument {}
+extension ImportFormat: ExpressibleByArgument {}
+extension ImportMode: ExpressibleByArgument {}

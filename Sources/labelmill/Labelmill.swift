@@ -11,7 +11,7 @@ struct Labelmill: AsyncParsableCommand {
         version: "0.1.0",
         groupedSubcommands: [
             CommandGroup(name: "admin", subcommands: [
-                WatchCommand.self, ProjectCommand.self, StatusCommand.self, ExportCommand.self, ServeCommand.self, TokenCommand.self, SetupCommand.self, DoctorCommand.self,
+                WatchCommand.self, ProjectCommand.self, StatusCommand.self, ExportCommand.self, ImportCommand.self, ServeCommand.self, TokenCommand.self, SetupCommand.self, DoctorCommand.self,
             ]),
             CommandGroup(name: "labeler", subcommands: [
                 NextCommand.self, LeaveCommand.self, TagCommand.self, UntagCommand.self, BoxCommand.self,
