@@ -48,6 +48,8 @@ public struct ProjectImport: Sendable {
         public var written: String?
         /// The same labels were imported before: nothing changed.
         public var alreadyImported: String?
+        /// Images already done with exactly the labels imported.
+        public var alreadyDone = 0
     }
 
     /// A request that cannot be done as asked, in plain words.
@@ -63,6 +65,8 @@ public struct ProjectImport: Sendable {
         var width: Int
         var height: Int
         var whereabouts: Whereabouts
+        /// A done image's labels, to tell an import already carried out from one that would change them.
+        var done: ImportedLabel? = nil
     }
 
     public func run() throws -> Report {
@@ -105,15 +109,19 @@ public struct ProjectImport: Sendable {
                 report.unmatched.append(Unmatched(place: record.place, image: record.image,
                                                   reason: "\(name) holds it on \(page): labels are imported only onto images nobody has started"))
                 continue
-            case .done(let page):
-                report.unmatched.append(Unmatched(place: record.place, image: record.image, reason: "already done, on \(page) in the outbox"))
-                continue
             default: break
             }
             switch ImportCheck.resolve(record, task: settings.task, tags: settings.tags, width: image.width, height: image.height) {
             case .failure(let why):
                 for reason in why.reasons { report.problems.append("\(record.place): \(reason)") }
             case .success(let label):
+                if case .done(let page) = image.whereabouts {
+                    // Done with these very labels (this import, carried out before): nothing to do.
+                    if image.done == label { report.alreadyDone += 1 } else {
+                        report.unmatched.append(Unmatched(place: record.place, image: record.image, reason: "already done, on \(page) in the outbox, with other labels"))
+                    }
+                    continue
+                }
                 labels.append((image.sha256, label))
                 report.matched.append(Match(place: record.place, source: image.source, whereabouts: image.whereabouts))
             }
@@ -172,7 +180,10 @@ public struct ProjectImport: Sendable {
                 whereabouts = holder.map { .held(page: id, by: $0) } ?? .queue(page: id)
             }
             for image in page.images {
-                known.append(Known(sha256: image.sha256, source: image.source, width: image.width, height: image.height, whereabouts: whereabouts))
+                let done = page.status == .done
+                    ? ImportedLabel(tags: image.tags, regions: image.regions?.map { Region(tag: $0.tag, shape: $0.shape) }) : nil
+                known.append(Known(sha256: image.sha256, source: image.source, width: image.width, height: image.height,
+                                   whereabouts: whereabouts, done: done))
             }
         }
         // Pool files are named by their SHA-256; the pool log keeps their source paths.

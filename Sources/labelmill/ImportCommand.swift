@@ -60,6 +60,10 @@ struct ImportCommand: ParsableCommand {
             print("these labels were imported before (\(earlier)): nothing changed")
             return
         }
+        if report.written == nil && report.alreadyDone > 0 {
+            print("the \(counted(report.alreadyDone, "image")) of \(path) are done with these labels already: nothing changed")
+            return
+        }
         guard report.written != nil else {
             throw CommandFailure("import: no labeled images in \(path); nothing was imported")
         }

@@ -18,12 +18,14 @@ enum COCOImport {
         }
         var order: [Double] = []
         var byID: [Double: (name: String, regions: [RawRegion])] = [:]
+        var index: [Double: Int] = [:]
         for (k, image) in images.enumerated() {
             guard let id = ImportReader.number(image["id"]), let name = image["file_name"]?.stringValue, !name.isEmpty else {
                 throw ImportProblem(file: file, place: "images[\(k)]", message: "an image needs a number \"id\" and a string \"file_name\"")
             }
             guard byID[id] == nil else { throw ImportProblem(file: file, place: "images[\(k)]", message: "image id \(ExportText.number(id)) is used twice") }
             order.append(id)
+            index[id] = k
             byID[id] = (name, [])
         }
         for (k, annotation) in annotations.enumerated() {
@@ -40,7 +42,7 @@ enum COCOImport {
         }
         return order.map { id in
             let (name, regions) = byID[id]!
-            return ImportRecord(place: "images with id \(ExportText.number(id))", image: name, localImage: "images/" + name, label: .regions(regions))
+            return ImportRecord(place: "\(file): images[\(index[id]!)]", image: name, localImage: "images/" + name, label: .regions(regions))
         }
     }
 

@@ -16,7 +16,7 @@ enum VOCImport {
         for name in names {
             let file = ImportReader.join(folder, name)
             let text = try ImportReader.text(ImportReader.need(source, file, expected: ""), file: file)
-            guard let annotation = XMLElements.first("annotation", in: text) else {
+            guard let annotation = XMLElements.outermost("annotation", in: text) else {
                 throw ImportProblem(file: file, message: "not a Pascal VOC annotation: no <annotation> element")
             }
             guard let image = XMLElements.first("filename", in: annotation).map(XMLElements.unescaped), !image.isEmpty else {
@@ -42,8 +42,7 @@ enum VOCImport {
                 let b = Box(x: corner[0] - 1, y: corner[1] - 1, width: corner[2] - corner[0] + 1, height: corner[3] - corner[1] + 1)
                 regions.append(RawRegion(tag: tag, shape: .box(b), place: place))
             }
-            records.append(ImportRecord(place: "", image: image, localImage: "JPEGImages/" + image, label: .regions(regions)))
-            records[records.count - 1].place = file
+            records.append(ImportRecord(place: file, image: image, localImage: "JPEGImages/" + image, label: .regions(regions)))
         }
         return records
     }
@@ -62,7 +61,7 @@ enum XMLElements {
                 continue
             }
             guard let end = after.firstIndex(of: ">") else { break }
-            if after[after.index(before: end)] == "/" {
+            if end > after.startIndex && after[after.index(before: end)] == "/" {
                 out.append("")
                 rest = after[after.index(after: end)...]
                 continue
@@ -76,6 +75,14 @@ enum XMLElements {
     }
 
     static func first(_ name: String, in text: String) -> String? { all(name, in: text).first }
+
+    /// The content of the outermost `<name>` element: up to its last closing tag, so that
+    /// an element of the same name inside it (VOC's `<source><annotation>`) does not end it.
+    static func outermost(_ name: String, in text: String) -> String? {
+        guard let open = text.firstRange(of: "<\(name)"), let end = text[open.upperBound...].firstIndex(of: ">"),
+              let close = text.ranges(of: "</\(name)>").last, close.lowerBound > end else { return nil }
+        return String(text[text.index(after: end)..<close.lowerBound])
+    }
 
     /// Character data with its entities replaced; CDATA kept as it is.
     static func unescaped(_ text: String) -> String {
