@@ -3,7 +3,7 @@
 /// `rectanglelabels` and `polygonlabels` in percent of the image (converted
 /// as for a Label Studio ML backend's predictions), or `choices` for
 /// classification. A task without an annotation is not labeled, so it is left out.
-enum LabelStudioImport {
+public enum LabelStudioImport {
     static func records(_ source: some ImportSource, file: String?, task: TaskKind) throws(ImportProblem) -> [ImportRecord] {
         let name = file ?? source.files(in: "").first { $0.lowercased().hasSuffix(".json") } ?? "export.json"
         let root = try ImportReader.json(ImportReader.need(source, name, expected: "give the JSON file Label Studio exported"), file: name)
