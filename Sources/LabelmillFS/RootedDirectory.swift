@@ -88,7 +88,7 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
     func components(_ path: [UInt8]) throws(FileSystemError) -> [[UInt8]] {
         var rest = path[...]
         let own = Array(self.path.utf8)
-        if rest.count > own.count && rest.starts(with: own) && (rest[rest.startIndex + own.count] == 47 || own == [47]) {
+        if rest.starts(with: own) && (rest.count == own.count || rest[rest.startIndex + own.count] == 47 || own == [47]) {
             rest = rest.dropFirst(own.count)
         } else if rest.first == 47 {
             // Another spelling of an absolute path: compare the lexical forms.
