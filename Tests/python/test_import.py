@@ -104,6 +104,17 @@ def drop_images(root, inbox, task):
         (inbox / page / file).write_bytes(data)
 
 
+def exported_and_dropped(tmp_path, task, fmt, **settings):
+    """A finished project "before" exported in `fmt`, and a project "after" with the same images in its inbox."""
+    root = tmp_path / "root"
+    truth = finished_project(root, "before", task)
+    out = tmp_path / "export"
+    lm("export", "--root", str(root), "before", "--format", fmt, "--out", str(out))
+    inbox = make_project(root, "after", task, **settings)
+    drop_images(root, inbox, task)
+    return root, truth, out
+
+
 def pages_of(folder):
     return [json.loads(p.read_text()) for p in sorted(Path(folder).glob("page-*/page.json"))]
 
@@ -141,12 +152,7 @@ ROUND_TRIPS = [
 
 @pytest.mark.parametrize("fmt,task", ROUND_TRIPS)
 def test_export_then_import_as_done_gives_the_same_labels(tmp_path, fmt, task):
-    root = tmp_path / "root"
-    truth = finished_project(root, "before", task)
-    out = tmp_path / "export"
-    lm("export", "--root", str(root), "before", "--format", fmt, "--out", str(out))
-    inbox = make_project(root, "after", task)
-    drop_images(root, inbox, task)
+    root, truth, out = exported_and_dropped(tmp_path, task, fmt)
 
     result = lm("import", "--root", str(root), "after", "--format", fmt, str(out), "--as", "done")
     assert f"imported labels for {len(truth)} images as done" in result.stdout, result.stdout
@@ -168,12 +174,7 @@ def test_export_then_import_as_done_gives_the_same_labels(tmp_path, fmt, task):
 
 
 def test_importing_the_same_labels_twice_changes_nothing(tmp_path):
-    root = tmp_path / "root"
-    finished_project(root, "before", "bbox")
-    out = tmp_path / "export"
-    lm("export", "--root", str(root), "before", "--format", "coco", "--out", str(out))
-    inbox = make_project(root, "after", "bbox")
-    drop_images(root, inbox, "bbox")
+    root, _, out = exported_and_dropped(tmp_path, "bbox", "coco")
     lm("import", "--root", str(root), "after", "--format", "coco", str(out), "--as", "done")
     again = lm("import", "--root", str(root), "after", "--format", "coco", str(out), "--as", "done")
     assert "imported before" in again.stdout and "nothing changed" in again.stdout
@@ -193,12 +194,7 @@ def test_importing_the_same_labels_twice_changes_nothing(tmp_path):
 
 
 def test_imported_prelabels_are_proposed_then_kept_or_adjusted(tmp_path):
-    root = tmp_path / "root"
-    truth = finished_project(root, "before", "bbox")
-    out = tmp_path / "export"
-    lm("export", "--root", str(root), "before", "--format", "yolo", "--out", str(out))
-    inbox = make_project(root, "after", "bbox", page_size=1, per_labeler=10)
-    drop_images(root, inbox, "bbox")
+    root, truth, out = exported_and_dropped(tmp_path, "bbox", "yolo", page_size=1, per_labeler=10)
     lm("import", "--root", str(root), "after", "--format", "yolo", str(out))
     lm("watch", "--root", str(root), "--once")
 
@@ -224,12 +220,7 @@ def test_imported_prelabels_are_proposed_then_kept_or_adjusted(tmp_path):
 
 
 def test_an_import_reaches_pages_already_in_the_queue_but_not_started_ones(tmp_path):
-    root = tmp_path / "root"
-    truth = finished_project(root, "before", "polygon")
-    out = tmp_path / "export"
-    lm("export", "--root", str(root), "before", "--format", "labelme", "--out", str(out))
-    inbox = make_project(root, "after", "polygon", page_size=1)
-    drop_images(root, inbox, "polygon")
+    root, truth, out = exported_and_dropped(tmp_path, "polygon", "labelme", page_size=1)
     lm("watch", "--root", str(root), "--once")
     queue = root / "Watch" / "after" / "queue"
     ids = sorted(p.name for p in queue.glob("page-*"))
@@ -261,12 +252,7 @@ def test_an_import_reaches_pages_already_in_the_queue_but_not_started_ones(tmp_p
 
 
 def test_a_running_daemon_puts_an_import_on_queued_pages(tmp_path):
-    root = tmp_path / "root"
-    truth = finished_project(root, "before", "multi-class")
-    out = tmp_path / "export"
-    lm("export", "--root", str(root), "before", "--format", "csv", "--out", str(out))
-    inbox = make_project(root, "after", "multi-class", page_size=2)
-    drop_images(root, inbox, "multi-class")
+    root, truth, out = exported_and_dropped(tmp_path, "multi-class", "csv", page_size=2)
     daemon = subprocess.Popen([BIN, "watch", "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         queue = root / "Watch" / "after" / "queue"
