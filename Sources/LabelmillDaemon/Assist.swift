@@ -348,7 +348,7 @@ extension Engine {
     func assistCounts(_ project: ProjectState) -> AssistCounts {
         let state = assistState(project)
         if let counts = state.counts { return counts }
-        let counts = AssistCounts(pages: project.copies.values)
+        let counts = AssistCounts(pages: project.copies.manifests)
         state.counts = counts
         return counts
     }
@@ -400,7 +400,7 @@ extension Engine {
     func humanExamples(_ project: ProjectState, tags: [String]) -> [AssistWorker.Example] {
         let index = Dictionary(tags.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var examples: [AssistWorker.Example] = []
-        for id in project.copies.keys.sorted() {
+        for id in project.copies.ids.sorted() where project.copies.status(of: id) == .done {
             guard let page = project.copies[id], page.status == .done, page.task == .multiClass else { continue }
             for image in page.images where Self.isHumanLabel(image) {
                 guard let tag = image.tags?.first, image.tags?.count == 1, let label = index[tag] else { continue }

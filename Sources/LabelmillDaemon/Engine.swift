@@ -279,7 +279,7 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
     /// pages being labeled now. Read only when project.json changes; recorded
     /// in classes.json so the commands apply the same rule.
     func classHistory(_ project: ProjectState) -> ClassHistory {
-        var history = ClassRecord.history(of: project.copies.values)
+        var history = project.copies.history()
         for instances in livePageFolders(project).values {
             for instance in instances {
                 if let page = readManifest(Path.join(instance.folder, "page.json")) { history.used.formUnion(ClassRecord.labelTags(of: page)) }
@@ -390,16 +390,22 @@ final class ProjectState {
     /// events.pending holds lines of steps not yet in events.jsonl.
     var intentsRecorded = false
     /// The daemon's copy of every page it made, by page id.
-    var copies: [String: PageManifest] = [:]
-    /// SHA-256 of every image paged in this project -> (page, file).
-    var index: [String: (page: String, file: String)] = [:]
+    var copies = PageCopies()
+    /// SHA-256 of every image paged in this project -> its page and position.
+    var index = ImageIndex()
+
+    /// The page and file name of a paged image, nil when no page has it.
+    func original(of sha256: String) -> (page: String, file: String)? {
+        guard let (page, position) = index[sha256] else { return nil }
+        let images = copies[page]?.images ?? []
+        return (page, images.indices.contains(position) ? images[position].file : "?")
+    }
     var nextNumber = 1
     /// The labels `labelmill import` recorded, the import files they came
-    /// from, the pages waiting to get them, and when the folder is looked at next.
+    /// from, and the pages waiting to get them.
     var imports = ImportBook()
     var importNames: [String] = []
     var importDue = Set<String>()
-    var importsLookDue = -Double.infinity
     /// Images checked and waiting to fill a page.
     private(set) var pending: [AcceptedImage] = []
     /// The SHA-256 of every pending image, for duplicate checks in O(1).

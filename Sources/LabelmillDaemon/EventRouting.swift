@@ -242,7 +242,7 @@ extension Engine {
         guard PageID.number(id) != nil else { return }
         let instances = locate(id, also: seen, in: project)
         guard !instances.isEmpty else {
-            if let copy = project.copies[id], copy.status != .done { schedule(id, after: restoreGraceSeconds, in: project) }
+            if let status = project.copies.status(of: id), status != .done { schedule(id, after: restoreGraceSeconds, in: project) }
             return
         }
         let dirty = project.watchDirty
@@ -312,7 +312,6 @@ extension Engine {
                     serve = true
                 }
                 if let scan = project.rescan, t >= scan.due, try rescanSlice(project) { serve = true }
-                if t >= project.importsLookDue { try applyImports(project) }
                 if serve { try serveLabelersIfChanged(project) }
             }
         }
@@ -344,8 +343,7 @@ extension Engine {
         // The next periodic rescan waits for the one under way to finish.
         var due = rescanUrgent || !projects.values.contains(where: { $0.rescan != nil }) ? rescanDue : .infinity
         for project in projects.values where project.settings != nil {
-            due = min(due, project.rescan?.due ?? .infinity, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity,
-                      project.importsLookDue)
+            due = min(due, project.rescan?.due ?? .infinity, project.leaseDue, project.misplacedDue, project.recheck.values.min() ?? .infinity, inboxDue(project) ?? .infinity)
         }
         return due
     }
@@ -443,7 +441,7 @@ extension Engine {
         project.rescan = scan
         guard end == scan.count else { return looked }
         project.rescan = nil
-        let missing = project.copies.compactMap { id, copy in copy.status != .done && !scan.isListed(id) ? id : nil }
+        let missing = project.copies.ids.filter { id in project.copies.status(of: id).map { $0 != .done } == true && !scan.isListed(id) }
         let gone = missing.filter { locate($0, in: project).isEmpty }
         if !gone.isEmpty { try restoreMissingPages(project, only: gone.sorted()) }
         return looked || !gone.isEmpty

@@ -7,10 +7,9 @@ import LabelmillFS
 /// on pages already in the queue that nobody has started. A page whose every
 /// image was imported as done is accepted as it is (`label_source`
 /// `import`); the others are left for a labeler, imported labels filled in.
+/// The daemon looks for imports whenever it pages (after any inbox event:
+/// the command makes one) and at each rescan; an idle daemon is not woken.
 extension Engine {
-    /// How often an idle daemon looks for new imports (a listing of one small folder).
-    static let importsLookSeconds = 5.0
-
     /// Reads the project's import files again when their names changed; pages
     /// in the queue holding an image whose imported labels changed are due.
     func loadImports(_ project: ProjectState) {
@@ -54,7 +53,6 @@ extension Engine {
 
     /// New imports read, then each due page that is still in the queue as the daemon wrote it gets them.
     func applyImports(_ project: ProjectState) throws(FileSystemError) {
-        project.importsLookDue = now() + Self.importsLookSeconds
         loadImports(project)
         guard !project.importDue.isEmpty else { return }
         let due = project.importDue.sorted()

@@ -190,7 +190,7 @@ extension Engine {
 
     /// Queues a checked image for its page, or refuses a duplicate.
     func accept(_ item: InboxItem, facts: ImageFacts, sha256 sha: String, into project: ProjectState) throws(FileSystemError) {
-        if let original = project.index[sha] {
+        if let original = project.original(of: sha) {
             if try isLeftover(item, sha256: sha, in: project) { return }
             return try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
         }
@@ -212,7 +212,7 @@ extension Engine {
     func refusePagedDuplicates(_ project: ProjectState) throws(FileSystemError) {
         var waiting: [(InboxItem, String)] = []
         for (item, sha) in project.duplicates {
-            if let original = project.index[sha] {
+            if let original = project.original(of: sha) {
                 try refuse(item, in: project, reason: "a duplicate: the same image (SHA-256 \(sha.prefix(12))...) is already in \(original.page) as \"\(original.file)\"")
             } else if project.pendingHashes.contains(sha) {
                 waiting.append((item, sha))

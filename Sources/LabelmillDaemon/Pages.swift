@@ -98,7 +98,7 @@ extension Engine {
         var sources: [[String: [UInt8]]] = []
         for manifest in made {
             project.copies[manifest.page] = manifest
-            for image in manifest.images { project.index[image.sha256] = (manifest.page, image.file) }
+            for (k, image) in manifest.images.enumerated() { project.index.insert(image.sha256, page: manifest.page, position: k) }
             var moving: [String: [UInt8]] = [:]
             for image in manifest.images { moving[image.file] = originals.next()?.rawPath }
             sources.append(moving)

@@ -37,16 +37,36 @@ extension Engine {
     func loadCopies(_ project: ProjectState) throws(FileSystemError) {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.prepare()
-        let (pages, lines) = try journal.load()
-        project.copies = pages
-        project.index = [:]
+        // Each page's latest line and status; the manifests stay in the journal (PageCopies).
+        var spans: [String: PageJournal.LineSpan] = [:]
+        var statuses: [String: PageStatus] = [:]
+        // What the pages fix (ClassRecord.history), from each page's latest version as it goes by.
+        var tagsUsed: [String: Set<String>] = [:]
+        var newest: PageManifest?
+        project.index.removeAll()
         var highest = 0
-        for (id, manifest) in pages {
-            highest = max(highest, PageID.number(id) ?? 0)
-            for image in manifest.images { project.index[image.sha256] = (id, image.file) }
+        let lines = try journal.loadLines { manifest, span in
+            let number = PageID.number(manifest.page) ?? 0
+            if spans.updateValue(span, forKey: manifest.page) == nil {
+                highest = max(highest, number)
+                for (k, image) in manifest.images.enumerated() { project.index.insert(image.sha256, page: manifest.page, position: k) }
+            }
+            statuses[manifest.page] = manifest.status
+            let used = ClassRecord.labelTags(of: manifest)
+            tagsUsed[manifest.page] = used.isEmpty ? nil : used
+            if newest == nil || number >= (PageID.number(newest!.page) ?? 0) { newest = manifest }
         }
+        let history = ClassHistory(task: newest?.task, tags: newest?.tags ?? [], used: tagsUsed.values.reduce(into: Set<String>()) { $0.formUnion($1) })
         project.nextNumber = highest + 1
-        if lines > 2 * pages.count + 1000 { try journal.compact(pages) }
+        if lines > 2 * spans.count + 1000 { spans = try journal.compact(spans) }
+        var loaded: [String: PageCopies.Line] = [:]
+        loaded.reserveCapacity(spans.count)
+        for (id, span) in spans { loaded[id] = PageCopies.Line(offset: span.offset, length: Int32(span.length), status: statuses[id]!) }
+        project.copies = PageCopies(loaded: loaded, history: history, newest: highest) { id, line in
+            // Read back alone; should the line not be where it was, the journal is searched for the page.
+            journal.manifest(at: PageJournal.LineSpan(offset: line.offset, length: Int(line.length))).flatMap { $0.page == id ? $0 : nil }
+                ?? journal.manifest(of: id)
+        }
         try recoverEvents(project)
         try restoreMissingPages(project)
     }
@@ -69,7 +89,7 @@ extension Engine {
             if let known = happened[key] { return known }
             let yes: Bool
             switch check {
-            case .journaled: yes = project.copies[page] != nil
+            case .journaled: yes = project.copies.status(of: page) != nil
             case .done: yes = readManifest(Path.join(workspace.folder(of: page, in: project.name, at: .outbox), "page.json"))?.status == .done
             }
             happened[key] = yes
@@ -111,9 +131,7 @@ extension Engine {
         let t = now()
         let grace = QuietPeriod(seconds: restoreGraceSeconds)
         var stillMissing: [String: Double] = only == nil ? [:] : project.missingSince.filter { !only!.contains($0.key) }
-        let candidates = only.map { ids in ids.compactMap { id in project.copies[id].map { (key: id, value: $0) } } }
-            ?? project.copies.sorted(by: { $0.key < $1.key })
-        for (id, copy) in candidates where copy.status != .done {
+        for id in only ?? project.copies.ids.sorted() where project.copies.status(of: id).map({ $0 != .done }) ?? false {
             if live[id]?.isEmpty == false { continue }
             let outbox = workspace.folder(of: id, in: project.name, at: .outbox)
             if let done = readManifest(Path.join(outbox, "page.json")), done.status == .done {
@@ -125,6 +143,7 @@ extension Engine {
                 project.watchDirty = true
                 continue
             }
+            guard let copy = project.copies[id] else { continue }
             let restored = MissingPage.restored(copy)
             try PageJournal(workspace: workspace, project: project.name, root: root).append([restored])
             project.copies[id] = restored
@@ -148,7 +167,7 @@ extension Engine {
     /// matched) while the live page's copy is there: nothing is lost by removing it.
     func isLeftover(_ item: InboxItem, sha256: String, in project: ProjectState) throws(FileSystemError) -> Bool {
         let identity = root.linksShowIdentity
-        guard let (page, file) = project.index[sha256] else { return false }
+        guard let (page, file) = project.original(of: sha256) else { return false }
         if identity {
             guard item.status.links > 1 else { return false }
         } else {

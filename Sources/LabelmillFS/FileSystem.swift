@@ -174,6 +174,8 @@ public protocol FileSystem: AnyObject, Sendable {
     func requireFolder(_ path: String) throws(FileSystemError)
     /// Reads a regular file, at most `maxBytes`: the bytes and the status as read.
     func read(rawPath: [UInt8], maxBytes: Int64) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus)
+    /// Reads `count` bytes of a regular file from `offset` (fewer at its end), without reading the rest.
+    func read(_ path: String, at offset: Int64, count: Int) throws(FileSystemError) -> [UInt8]
     /// Visits every entry below a folder, depth first, never through a link;
     /// a folder is entered when `visit` returns true. A folder below that
     /// cannot be opened is skipped; only the top one throws.
@@ -241,6 +243,12 @@ extension FileSystem {
             if let isDir = entry.isDirectory { return isDir ? name : nil }
             return status(rawPath: (base.isEmpty ? [] : base + [47]) + entry.rawName)?.kind == .directory ? name : nil
         }.sorted()
+    }
+
+    public func read(_ path: String, at offset: Int64, count: Int) throws(FileSystemError) -> [UInt8] {
+        let bytes = try read(path).bytes
+        guard offset >= 0, offset < Int64(bytes.count) else { return [] }
+        return Array(bytes[Int(offset)..<min(bytes.count, Int(offset) + max(0, count))])
     }
 
     public func read(_ path: String, maxBytes: Int64 = 1 << 30) throws(FileSystemError) -> (bytes: [UInt8], status: FileStatus) {

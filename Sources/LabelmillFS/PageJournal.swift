@@ -58,13 +58,69 @@ public struct PageJournal: Sendable {
         return (pages, lines)
     }
 
+    /// Where a page's latest version is in the journal: the line's offset and length.
+    public struct LineSpan: Sendable, Equatable {
+        public var offset: Int64
+        public var length: Int
+        public init(offset: Int64, length: Int) { self.offset = offset; self.length = length }
+    }
+
+    /// Every page's latest version, decoded, with where its line is; a line a
+    /// stop cut short is ignored. `body` sees each page's versions in order, the
+    /// latest last. Returns the number of lines.
+    @discardableResult
+    public func loadLines(_ body: (PageManifest, LineSpan) -> Void) throws(FileSystemError) -> Int {
+        var lines = 0
+        do {
+            try eachLine { line, offset in
+                if let manifest = Self.decode(Array(line)) {
+                    body(manifest, LineSpan(offset: offset, length: line.count))
+                    lines += 1
+                }
+            }
+        } catch {
+            if error.isNotFound { return 0 }
+            throw error
+        }
+        return lines
+    }
+
+    /// The page version whose line is at `span`, read back alone.
+    public func manifest(at span: LineSpan) -> PageManifest? {
+        guard let bytes = try? rooted().read(file, at: span.offset, count: span.length), bytes.count == span.length else { return nil }
+        return Self.decode(bytes)
+    }
+
+    /// Rewrites the journal with one line per page (the lines at `spans`, in
+    /// page order), when old versions pile up; returns where each line is now.
+    public func compact(_ spans: [String: LineSpan]) throws(FileSystemError) -> [String: LineSpan] {
+        let root = try rooted()
+        var text: [UInt8] = []
+        var moved: [String: LineSpan] = [:]
+        for id in spans.keys.sorted() {
+            let span = spans[id]!
+            let line = try root.read(file, at: span.offset, count: span.length)
+            guard line.count == span.length else { throw FileSystemError("read", file, errno: EIO, detail: "the journal changed while it was compacted") }
+            moved[id] = LineSpan(offset: Int64(text.count), length: line.count)
+            text += line
+            text.append(10)
+        }
+        try root.writeAtomically(file, text)
+        return moved
+    }
+
     /// Calls `body` with each non-empty line of the journal (without its
     /// newline), the last one even when no newline ends it.
     func eachLine(_ body: (ArraySlice<UInt8>) -> Void) throws(FileSystemError) {
+        try eachLine { line, _ in body(line) }
+    }
+
+    /// As `eachLine`, with each line's offset in the file.
+    func eachLine(_ body: (ArraySlice<UInt8>, Int64) -> Void) throws(FileSystemError) {
         let root = try rooted()
         guard let rooted = root as? RootedDirectory else {
             let bytes = try root.read(file).bytes
-            Self.splitLines(bytes[...], final: true, body)
+            Self.splitLines(bytes[...], final: true) { body($0, Int64($0.startIndex)) }
             return
         }
         let (folder, name) = try rooted.parent(Array(file.utf8))
@@ -77,15 +133,18 @@ public struct PageJournal: Sendable {
         guard FileStatus(s).kind == .regular else { throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file") }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var pending: [UInt8] = []
+        // The file offset of pending[0].
+        var base: Int64 = 0
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
             if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", shown) }
             if n == 0 { break }
             pending.append(contentsOf: chunk[0..<n])
-            let consumed = Self.splitLines(pending[...], final: false, body)
+            let consumed = Self.splitLines(pending[...], final: false) { body($0, base + Int64($0.startIndex)) }
             pending.removeFirst(consumed)
+            base += Int64(consumed)
         }
-        Self.splitLines(pending[...], final: true, body)
+        Self.splitLines(pending[...], final: true) { body($0, base + Int64($0.startIndex)) }
     }
 
     /// Calls `body` with each non-empty line of `bytes`; the rest after the

@@ -1,4 +1,7 @@
 import LabelmillCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One run of `labelmill import` (SPEC section 8): reads labels another tool
 /// wrote, matches each image to one of the project's images by SHA-256 (the
@@ -139,7 +142,16 @@ public struct ProjectImport: Sendable {
         let target = Path.join(folder, ImportFile.name(number: names.count + 1, digest: digest))
         try LocalPaths.writeAtomically(target, Array(JSONWriter.compact(file.json).utf8) + [10])
         report.written = target
+        wakeDaemon(workspace)
         return report
+    }
+
+    /// A running daemon acts on inbox events: a hidden file made and removed
+    /// in the project's inbox (a name the daemon never takes) makes it page, and
+    /// so read the new import, now rather than at its next rescan.
+    func wakeDaemon(_ workspace: Workspace) {
+        let poke = Path.join(workspace.inbox(project), ".labelmill-import-\(getpid())")
+        if (try? LocalPaths.writeNew(poke, [])) != nil { unlink(poke) }
     }
 
     struct NoMatch: Error { var message: String }

@@ -275,6 +275,27 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         return try LocalPaths.readOpenFile(fd, display: shown, maxBytes: maxBytes)
     }
 
+    /// Reads part of a regular file with pread: never through a link, never blocking on a FIFO.
+    public func read(_ path: String, at offset: Int64, count: Int) throws(FileSystemError) -> [UInt8] {
+        let (folder, name) = try parent(Array(path.utf8))
+        let shown = folder.shown(name)
+        let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { throw FileSystemError.opening(shown) }
+        defer { close(fd) }
+        var s = stat()
+        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", shown) }
+        guard FileStatus(s).kind == .regular else { throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file") }
+        var bytes = [UInt8](repeating: 0, count: max(0, count))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset) + off_t(done)) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", shown) }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
+    }
+
     /// Writes a file the safe way: a temp file with a unique name in the same
     /// folder, fsync, rename over the target, fsync of the folder.
     public func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool) throws(FileSystemError) {
