@@ -25,6 +25,11 @@ final class PredictorClient {
     var clock: () -> Double = PredictorProcess.monotonic
 
     private var process: PredictorProcess?
+    /// Whether the running process has printed a line yet: until then its
+    /// answers may also wait for it to start (an interpreter, a model loaded).
+    private var hasAnswered = false
+    /// What a process just started gets on top of `timeout_seconds` for its first answer.
+    static let startupSeconds = 30.0
     private(set) var backoff = RestartBackoff()
     private var lastFailure = ""
     private var nextID = 1
@@ -127,7 +132,7 @@ final class PredictorClient {
             let id = nextID
             nextID += 1
             let request = PredictorWire.Request(id: id, op: op, image: image.path, width: image.width, height: image.height, task: task, tags: tags)
-            let due = PredictorProcess.monotonic() + settings.timeoutSeconds
+            let due = PredictorProcess.monotonic() + settings.timeoutSeconds + (hasAnswered ? 0 : Self.startupSeconds)
             do { try process.send(request.line, deadline: due) } catch {
                 // A predictor that stopped reading has usually exited: say how.
                 fail(process.exitStatus(within: 0.2) ?? error.description)
@@ -139,6 +144,7 @@ final class PredictorClient {
             let due = waiting.values.map(\.due).min()!
             switch process.readLine(until: due) {
             case .line(let line):
+                hasAnswered = true
                 switch read(line, { waiting[$0]?.image }) {
                 case .success(let (id, result)):
                     guard let asked = waiting.removeValue(forKey: id) else {
@@ -162,7 +168,8 @@ final class PredictorClient {
                     return results
                 }
             case .timedOut:
-                fail("gave no answer within \(PredictorProcess.format(settings.timeoutSeconds)) s (timeout_seconds)")
+                fail("gave no answer within \(PredictorProcess.format(settings.timeoutSeconds)) s (timeout_seconds)"
+                     + (hasAnswered ? "" : ", plus \(PredictorProcess.format(Self.startupSeconds)) s to start"))
             case .closed:
                 fail(process.exitDescription())
             case .tooLong:
@@ -179,6 +186,7 @@ final class PredictorClient {
         do {
             let process = try PredictorProcess(command: settings.command, folder: folder)
             self.process = process
+            hasAnswered = false
             starts += 1
             return process
         } catch {

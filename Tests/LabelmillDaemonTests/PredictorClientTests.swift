@@ -106,11 +106,21 @@ struct PredictorClientTests {
         #expect(c.backoff.failures == 2)
     }
 
+    @Test("A predictor slow to start (an interpreter, a model loading) gets its first answer in, past timeout_seconds")
+    func slowStart() throws {
+        let (c, _) = try client(#"sleep 1.5; while IFS= read -r line; do id=${line#*\"id\":}; id=${id%%,*}; echo "{\"id\":$id,\"embedding\":[1]}"; done"#, timeout: 0.5)
+        let result = c.embed(images(["a", "b"]), task: .multiClass, tags: ["A"])
+        #expect(result.count == 2 && result.values.allSatisfy { if case .success = $0 { true } else { false } })
+        #expect(c.starts == 1)
+    }
+
     @Test("A predictor that hangs is stopped after timeout_seconds, with what it started")
     func hangs() throws {
         let pidFile = folder + "/sleeper.pid"
-        // Starts a child that would outlive a kill of the shell alone, then never answers.
-        let (c, warnings) = try client("sleep 300 & echo $! > \(pidFile); while IFS= read -r line; do :; done", timeout: 0.5)
+        // Answers once (so it has started), starts a child that would outlive a kill of the shell alone, then never answers.
+        let (c, warnings) = try client(#"IFS= read -r line; id=${line#*\"id\":}; id=${id%%,*}; echo "{\"id\":$id,\"embedding\":[1]}"; "#
+            + "sleep 300 & echo $! > \(pidFile); while IFS= read -r line; do :; done", timeout: 0.5)
+        _ = c.embed(images(["first"]), task: .multiClass, tags: ["A"])
         let result = c.embed(images(["a", "b"]), task: .multiClass, tags: ["A"])
         #expect(result.values.allSatisfy { if case .failure(let f) = $0 { f.description.contains("gave no answer within 0.5 s") } else { false } })
         #expect(warnings.lines.contains { $0.contains("gave no answer within 0.5 s (timeout_seconds)") })

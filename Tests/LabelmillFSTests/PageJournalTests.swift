@@ -37,6 +37,33 @@ struct PageJournalTests {
         #expect(journal.manifest(of: "page-003001") == nil)
     }
 
+    @Test("Each page's latest line is where loadLines says, across chunks and on the in-memory file system; compaction says where it moved")
+    func linesReadBackAlone() throws {
+        let root = try makeTemporaryFolder("labelmill-journal")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for fs in [try RootedDirectory.open(root) as any FileSystem, MemoryFileSystem(clock: { 1_000_000 })] {
+            let ws = Workspace(root: fs is MemoryFileSystem ? "/memory" : root)
+            let journal = PageJournal(workspace: ws, project: "p", root: fs)
+            try journal.prepare()
+            try journal.append((1...3000).map { Self.manifest($0, revision: 1) })
+            try journal.append((1...3000).filter { $0 % 5 == 0 }.map { Self.manifest($0, revision: 2) })
+            var spans: [String: PageJournal.LineSpan] = [:]
+            let lines = try journal.loadLines { manifest, span in spans[manifest.page] = span }
+            #expect(lines == 3600 && spans.count == 3000)
+            for n in [1, 5, 1499, 2000, 3000] {
+                let id = String(format: "page-%06d", n)
+                #expect(journal.manifest(at: spans[id]!) == Self.manifest(n, revision: n % 5 == 0 ? 2 : 1), "\(id)")
+            }
+            let moved = try journal.compact(spans)
+            #expect(moved.count == 3000)
+            #expect(try journal.load().lines == 3000)
+            for n in [1, 5, 2999, 3000] {
+                let id = String(format: "page-%06d", n)
+                #expect(journal.manifest(at: moved[id]!) == Self.manifest(n, revision: n % 5 == 0 ? 2 : 1), "\(id)")
+            }
+        }
+    }
+
     @Test("No journal yet: no pages")
     func missing() throws {
         let root = try makeTemporaryFolder("labelmill-journal")
