@@ -88,16 +88,27 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
     /// Each project's Label Studio ML backend, when its predictor is one.
     private var backends: [String: LabelStudioBackend] = [:]
 
+    /// Written to by `stop`: a job waiting on a predictor ends at once, not at its timeout.
+    private let stopPipe: (read: Int32, write: Int32)
+
     init(root: any FileSystem, logger: Logger) {
         self.root = root
         self.logger = logger
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wake, nil)
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            stopPipe = (fds[0], fds[1])
+        } else {
+            stopPipe = (-1, -1)
+        }
     }
 
     deinit {
         pthread_cond_destroy(&wake)
         pthread_mutex_destroy(&mutex)
+        if stopPipe.read >= 0 { close(stopPipe.read); close(stopPipe.write) }
     }
 
     private func locked<R>(_ body: () -> R) -> R {
@@ -111,6 +122,12 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
     /// Starts the thread; jobs submitted from now on run there.
     func start() {
         guard locked({ thread == nil }) else { return }
+        // A stop before this start left its byte in the pipe: taken out, so waits are not cut short.
+        var p = pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)
+        while stopPipe.read >= 0 && poll(&p, 1, 0) > 0 {
+            var byte: UInt8 = 0
+            guard read(stopPipe.read, &byte, 1) == 1 else { break }
+        }
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
@@ -132,7 +149,10 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
             defer { thread = nil }
             return thread
         }
-        if let tid { pthread_join(tid, nil) }
+        if let tid {
+            if stopPipe.write >= 0 { _ = withUnsafeBytes(of: UInt8(1)) { write(stopPipe.write, $0.baseAddress, 1) } }
+            pthread_join(tid, nil)
+        }
         for client in predictors.values { client.close() }
         predictors = [:]
         for backend in backends.values { backend.close() }
@@ -253,6 +273,7 @@ final class AssistWorker: @unchecked Sendable {  // jobs and outcomes behind `mu
         if let client = predictors[project], client.settings == settings { return client }
         predictors[project]?.close()
         let client = PredictorClient(settings: settings, folder: PageFolder.absolute(folder))
+        client.interrupt = stopPipe.read
         let logger = self.logger
         let command = settings.command.joined(separator: " ")
         client.warn = { message, reason in

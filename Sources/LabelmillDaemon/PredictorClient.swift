@@ -25,6 +25,8 @@ final class PredictorClient {
     var clock: () -> Double = PredictorProcess.monotonic
 
     private var process: PredictorProcess?
+    /// Readable once the daemon stops: a wait for an answer ends at once (`AssistWorker.stop`).
+    var interrupt: Int32 = -1
     /// Whether the running process has printed a line yet: until then its
     /// answers may also wait for it to start (an interpreter, a model loaded).
     private var hasAnswered = false
@@ -172,6 +174,8 @@ final class PredictorClient {
                      + (hasAnswered ? "" : ", plus \(PredictorProcess.format(Self.startupSeconds)) s to start"))
             case .closed:
                 fail(process.exitDescription())
+            case .interrupted:
+                fail("was stopped: the daemon is stopping")
             case .tooLong:
                 fail("printed a line longer than \(PredictorWire.maxLineBytes >> 20) MiB")
             }
@@ -185,6 +189,7 @@ final class PredictorClient {
         guard backoff.mayStart(at: clock()) else { return nil }
         do {
             let process = try PredictorProcess(command: settings.command, folder: folder)
+            process.interrupt = interrupt
             self.process = process
             hasAnswered = false
             starts += 1

@@ -22,7 +22,12 @@ final class PredictorProcess {
         /// It closed its stdout (it exited, most often).
         case closed
         case tooLong
+        /// The daemon is stopping (`interrupt` became readable).
+        case interrupted
     }
+
+    /// A descriptor that becomes readable when the daemon stops: every wait ends then.
+    var interrupt: Int32 = -1
 
     /// Seconds on the monotonic clock: what timeouts and backoff are measured on.
     static func monotonic() -> Double {
@@ -74,7 +79,7 @@ final class PredictorProcess {
             }
             scanned = pending.count
             if pending.count > PredictorWire.maxLineBytes { return .tooLong }
-            guard wait(for: output, events: Int16(POLLIN), until: deadline) else { return .timedOut }
+            guard wait(for: output, events: Int16(POLLIN), until: deadline) else { return isInterrupted ? .interrupted : .timedOut }
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
@@ -86,12 +91,18 @@ final class PredictorProcess {
     private func wait(for fd: Int32, events: Int16, until deadline: Double) -> Bool {
         while true {
             let left = deadline - Self.monotonic()
-            if left <= 0 { return false }
-            var p = pollfd(fd: fd, events: events, revents: 0)
-            let rc = poll(&p, 1, Int32(min(left * 1000, 60_000).rounded(.up)))
-            if rc > 0 { return true }  // readable, writable, or hung up: the read or write says which
+            if left <= 0 || isInterrupted { return false }
+            var p = [pollfd(fd: fd, events: events, revents: 0), pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&p, interrupt >= 0 ? 2 : 1, Int32(min(left * 1000, 60_000).rounded(.up)))
+            if rc > 0 && p[0].revents != 0 { return true }  // readable, writable, or hung up: the read or write says which
             if rc < 0 && errno != EINTR { return true }
         }
+    }
+
+    private var isInterrupted: Bool {
+        guard interrupt >= 0 else { return false }
+        var p = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
     }
 
     /// Ends input (a well-behaved predictor exits at end of input) and waits
