@@ -40,3 +40,39 @@ extension Engine {
         return latest
     }
 }
+
+extension FileVersion {
+    /// The same version of the file as `status` shows: same inode, size and times.
+    func sameVersion(as status: FileStatus) -> Bool {
+        inode == status.inode && device == status.device && size == status.size && mtime == status.mtime && ctime == status.ctime
+    }
+}
+
+/// The page.json versions a project's daemon has handled, by page folder: an
+/// entry per queued page (100,000s of them), so a queued page is keyed by
+/// its number rather than by its folder's path, and only the version is kept.
+struct HandledVersions {
+    /// `Watch/<project>/queue/`, whose page folders are keyed by number.
+    let queuePrefix: String
+    private var queued: [Int32: FileVersion] = [:]
+    private var others: [String: FileVersion] = [:]
+
+    init(queue: String) { queuePrefix = queue + "/" }
+
+    private func number(_ folder: String) -> Int32? {
+        guard folder.hasPrefix(queuePrefix) else { return nil }
+        let id = String(folder.dropFirst(queuePrefix.count))
+        guard let n = PageID.number(id), n <= Int(Int32.max), PageID.make(n) == id else { return nil }
+        return Int32(n)
+    }
+
+    subscript(folder: String) -> FileVersion? {
+        get {
+            if let n = number(folder) { return queued[n] }
+            return others[folder]
+        }
+        set {
+            if let n = number(folder) { queued[n] = newValue } else { others[folder] = newValue }
+        }
+    }
+}

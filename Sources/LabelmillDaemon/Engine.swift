@@ -221,12 +221,12 @@ public final class Engine: @unchecked Sendable {  // owned by one task at a time
             if let problem = Names.nameProblem(name, what: "project") {
                 if projects[name] == nil {
                     logger.error("skipping folder: \(problem)", metadata: ["project": "\(name)"])
-                    projects[name] = ProjectState(name: name)
+                    projects[name] = ProjectState(name: name, queue: workspace.queue(name))
                 }
                 continue
             }
             let project = projects[name] ?? {
-                let p = ProjectState(name: name)
+                let p = ProjectState(name: name, queue: workspace.queue(name))
                 projects[name] = p
                 return p
             }()
@@ -434,7 +434,7 @@ final class ProjectState {
     /// Inbox files `--once` read right after the scan: taken on the second look if unchanged.
     var awaitingRecheck: [[UInt8]: (status: FileStatus, outcome: Engine.Examination, due: Double)] = [:]
     /// page.json versions already handled, by page folder.
-    var handled: [String: FileStatus] = [:]
+    var handled: HandledVersions
     /// page.json versions the daemon wrote when it moved a page, by page folder:
     /// an event for one of them is the daemon's own and asks for nothing.
     var placed: [String: FileStatus] = [:]
@@ -466,7 +466,11 @@ final class ProjectState {
     /// ML assist's state (SPEC section 7), once the project has a pool.
     var assist: ProjectAssist?
 
-    init(name: String) { self.name = name }
+    /// `queue`: the project's queue folder, `Watch/<project>/queue`.
+    init(name: String, queue: String) {
+        self.name = name
+        handled = HandledVersions(queue: queue)
+    }
 }
 
 /// Counts of what happened in a project since the daemon started.

@@ -93,7 +93,7 @@ extension Engine {
             project.copies[id] = copy
             return
         }
-        project.handled[folder] = root.status(file)
+        project.handled[folder] = root.status(file).map(FileVersion.init)
         logger.info("imported labels put on a page in the queue", metadata: ["project": "\(project.name)", "page.id": "\(id)"])
     }
 }

@@ -110,7 +110,7 @@ extension Engine {
         }
         for (manifest, result) in zip(made, placed) {
             let folder = workspace.folder(of: manifest.page, in: project.name, at: .queue)
-            project.handled[folder] = try result.get()
+            project.handled[folder] = try result.get().map(FileVersion.init)
             project.queueOrder?.insert(manifest.page)
             logger.debug("page ready", metadata: ["project": "\(project.name)", "page.id": "\(manifest.page)", "images": "\(manifest.images.count)"])
         }
@@ -228,7 +228,7 @@ extension Engine {
         let status = try Self.writePage(manifest, workspace: workspace, root: root, at: place, moving: [:])
         if place == .queue { project.queueOrder?.insert(manifest.page) }
         // The daemon wrote it: nothing to review until someone changes it.
-        project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status
+        project.handled[workspace.folder(of: manifest.page, in: project.name, at: place)] = status.map(FileVersion.init)
     }
 
     /// Writes one page folder; touches no engine state, so pages can be

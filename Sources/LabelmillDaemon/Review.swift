@@ -29,7 +29,7 @@ extension Engine {
     func reviewPage(_ id: String, _ instances: [(folder: String, place: Workspace.Place)], in project: ProjectState, once: Bool,
                     eager: Bool = false) throws(FileSystemError) {
         // A single copy whose page.json is as the daemon last saw it: nothing to do.
-        if instances.count == 1, let seen = project.handled[instances[0].folder] ?? project.placed[instances[0].folder],
+        if instances.count == 1, let seen = project.handled[instances[0].folder] ?? project.placed[instances[0].folder].map(FileVersion.init),
            let now = root.status(Path.join(instances[0].folder, "page.json")), seen.sameVersion(as: now) {
             // The version a move of the daemon's wrote: handled without reading it.
             project.handled[instances[0].folder] = seen
@@ -192,7 +192,7 @@ extension Engine {
         // Handled is the version this read saw, from the open file: a save that
         // lands after the read is a version of its own, looked at on its event.
         var seen: FileStatus?
-        defer { project.handled[folder] = seen ?? root.status(file) }
+        defer { project.handled[folder] = (seen ?? root.status(file)).map(FileVersion.init) }
         let read: (bytes: [UInt8], status: FileStatus)
         do {
             read = try root.read(file, maxBytes: Int64(StrictJSON.maxBytes) + 1)

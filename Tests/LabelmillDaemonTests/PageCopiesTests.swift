@@ -1,4 +1,5 @@
 import LabelmillCore
+import LabelmillFS
 @testable import LabelmillDaemon
 import Testing
 
@@ -47,5 +48,25 @@ struct PageCopiesTests {
         #expect(Array(copies.manifests).count == 3)
         let history = copies.history()
         #expect(history.used == ["B"] && history.task == .bbox && history.tags == ["A", "B"])
+    }
+}
+
+@Suite("Handled page.json versions, keyed compactly")
+struct HandledVersionsTests {
+    @Test("A queued page is found by its folder, kept by number; other folders by path; a version compares by inode, size and times")
+    func versions() throws {
+        var handled = HandledVersions(queue: "/r/Watch/p/queue")
+        let status = FileStatus(kind: .regular, size: 10, mtime: 5, ctime: 6, inode: 7, device: 8, links: 1)
+        handled["/r/Watch/p/queue/page-000012"] = FileVersion(status)
+        handled["/r/Watch/p/labelers/ann/page-000012"] = FileVersion(status)
+        handled["/r/Watch/p/queue/page-12"] = FileVersion(status)
+        #expect(handled["/r/Watch/p/queue/page-000012"]?.sameVersion(as: status) == true)
+        #expect(handled["/r/Watch/p/labelers/ann/page-000012"] != nil && handled["/r/Watch/p/queue/page-12"] != nil)
+        #expect(handled["/r/Watch/p/queue/page-000013"] == nil)
+        var later = status
+        later.mtime += 1
+        #expect(handled["/r/Watch/p/queue/page-000012"]?.sameVersion(as: later) == false)
+        handled["/r/Watch/p/queue/page-000012"] = nil
+        #expect(handled["/r/Watch/p/queue/page-000012"] == nil && handled["/r/Watch/p/labelers/ann/page-000012"] != nil)
     }
 }
