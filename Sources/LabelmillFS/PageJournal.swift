@@ -123,14 +123,8 @@ public struct PageJournal: Sendable {
             Self.splitLines(bytes[...], final: true) { body($0, Int64($0.startIndex)) }
             return
         }
-        let (folder, name) = try rooted.parent(Array(file.utf8))
-        let shown = folder.shown(name)
-        let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-        guard fd >= 0 else { throw FileSystemError.opening(shown) }
+        let (fd, shown) = try rooted.openRegularFile(file)
         defer { close(fd) }
-        var s = stat()
-        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", shown) }
-        guard FileStatus(s).kind == .regular else { throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file") }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var pending: [UInt8] = []
         // The file offset of pending[0].

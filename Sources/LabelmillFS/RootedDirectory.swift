@@ -275,16 +275,30 @@ public final class RootedDirectory: FileSystem, @unchecked Sendable {  // the de
         return try LocalPaths.readOpenFile(fd, display: shown, maxBytes: maxBytes)
     }
 
-    /// Reads part of a regular file with pread: never through a link, never blocking on a FIFO.
-    public func read(_ path: String, at offset: Int64, count: Int) throws(FileSystemError) -> [UInt8] {
+    /// Opens a regular file for reading, never through a link, never blocking on a FIFO:
+    /// the descriptor (the caller closes it) and the path as messages show it.
+    func openRegularFile(_ path: String) throws(FileSystemError) -> (fd: Int32, shown: String) {
         let (folder, name) = try parent(Array(path.utf8))
         let shown = folder.shown(name)
         let fd = name.withCString { openat(folder.fd, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else { throw FileSystemError.opening(shown) }
-        defer { close(fd) }
         var s = stat()
-        guard fstat(fd, &s) == 0 else { throw FileSystemError("stat", shown) }
-        guard FileStatus(s).kind == .regular else { throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file") }
+        guard fstat(fd, &s) == 0 else {
+            let error = FileSystemError("stat", shown)
+            close(fd)
+            throw error
+        }
+        guard FileStatus(s).kind == .regular else {
+            close(fd)
+            throw FileSystemError("read", shown, errno: EINVAL, detail: "not a regular file")
+        }
+        return (fd, shown)
+    }
+
+    /// Reads part of a regular file with pread.
+    public func read(_ path: String, at offset: Int64, count: Int) throws(FileSystemError) -> [UInt8] {
+        let (fd, shown) = try openRegularFile(path)
+        defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: max(0, count))
         var done = 0
         while done < bytes.count {
