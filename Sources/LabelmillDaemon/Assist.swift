@@ -67,6 +67,10 @@ final class ProjectAssist {
     /// nil until counted from the copies (the first look after start), then kept up to date.
     var humanLabels: Int?
     var trainedOn = 0
+    /// What the models learn from (`humanExamples`), for the tags they were
+    /// listed with: read from the copies once, then added to as pages are
+    /// accepted (the copies of done pages are on disk, in the journal).
+    var examples: (tags: [String], list: [AssistWorker.Example])?
     var live = LiveCheck(target: 0.97)
     /// When an image still waiting for its embedding may be paged without it.
     var embedDue = Double.infinity
@@ -398,16 +402,24 @@ extension Engine {
     /// (SHA-256, tag index, page number: calibration holds a page's images out
     /// together). Multi-class projects only.
     func humanExamples(_ project: ProjectState, tags: [String]) -> [AssistWorker.Example] {
-        let index = Dictionary(tags.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let state = assistState(project)
+        if let kept = state.examples, kept.tags == tags { return kept.list }
         var examples: [AssistWorker.Example] = []
         for id in project.copies.ids.sorted() where project.copies.status(of: id) == .done {
-            guard let page = project.copies[id], page.status == .done, page.task == .multiClass else { continue }
-            for image in page.images where Self.isHumanLabel(image) {
-                guard let tag = image.tags?.first, image.tags?.count == 1, let label = index[tag] else { continue }
-                examples.append(AssistWorker.Example(sha256: image.sha256, label: label, group: PageID.number(id) ?? 0))
-            }
+            guard let page = project.copies[id] else { continue }
+            examples += Self.humanExamples(of: page, tags: tags)
         }
+        state.examples = (tags, examples)
         return examples
+    }
+
+    /// The examples one done page gives.
+    static func humanExamples(of page: PageManifest, tags: [String]) -> [AssistWorker.Example] {
+        guard page.status == .done, page.task == .multiClass else { return [] }
+        return page.images.compactMap { image in
+            guard isHumanLabel(image), let tag = image.tags?.first, image.tags?.count == 1, let label = tags.firstIndex(of: tag) else { return nil }
+            return AssistWorker.Example(sha256: image.sha256, label: label, group: PageID.number(page.page) ?? 0)
+        }
     }
 
     /// Human labels in the outbox (what `humanExamples` would list), counted once.
@@ -446,6 +458,8 @@ extension Engine {
     func noteAccepted(_ done: PageManifest, in project: ProjectState) {
         guard let settings = project.settings, let assist = settings.assist else { return }
         let state = assistState(project)
+        // Listed from the copies the first time (this page among them), else added.
+        if let tags = state.examples?.tags { state.examples?.list += Self.humanExamples(of: done, tags: tags) }
         // Counted from the copies the first time (this page among them), else added.
         if let counted = state.humanLabels {
             let tags = Set(settings.tags)
