@@ -13,6 +13,11 @@ struct PageCopies {
         var offset: Int64
         var length: Int32
         var status: PageStatus
+
+        var span: PageJournal.LineSpan {
+            get { PageJournal.LineSpan(offset: offset, length: Int(length)) }
+            set { (offset, length) = (newValue.offset, Int32(newValue.length)) }
+        }
     }
 
     private var changed: [String: PageManifest] = [:]

@@ -130,22 +130,10 @@ extension Engine {
         // Images imported as done go on pages of their own first, to be accepted as they are.
         if !project.imports.isEmpty {
             let done = project.pending.filter { project.imports[$0.sha256]?.mode == .done }
-            if !done.isEmpty {
-                let sizes = PagePlan.pageSizes(pending: done.count, pageSize: settings.pageSize, flush: true, maxPages: maxPages)
-                var start = 0
-                return sizes.map { size in
-                    defer { start += size }
-                    return PagePick(images: Array(done[start..<start + size]), assist: nil, imported: true)
-                }
-            }
+            if !done.isEmpty { return Self.inOrder(done, settings: settings, flush: true, maxPages: maxPages, imported: true) }
         }
         guard let assist = settings.assist else {
-            let sizes = PagePlan.pageSizes(pending: project.pending.count, pageSize: settings.pageSize, flush: flush, maxPages: maxPages)
-            var start = 0
-            return sizes.map { size in
-                defer { start += size }
-                return PagePick(images: Array(project.pending[start..<start + size]), assist: nil)
-            }
+            return Self.inOrder(project.pending, settings: settings, flush: flush, maxPages: maxPages, imported: false)
         }
         let room = min(maxPages, assist.queuePages - queuedPages(project))
         guard room > 0 else { return [] }
@@ -192,6 +180,15 @@ extension Engine {
                                                     prelabels: Dictionary(prelabels, uniquingKeysWith: { a, _ in a }),
                                                     regionPredictor: predictor,
                                                     regions: Dictionary(regions, uniquingKeysWith: { a, _ in a })))
+        }
+    }
+
+    /// Pages of `images` in the order they came, as `PagePlan` sizes them.
+    static func inOrder(_ images: [AcceptedImage], settings: ProjectSettings, flush: Bool, maxPages: Int, imported: Bool) -> [PagePick] {
+        var start = 0
+        return PagePlan.pageSizes(pending: images.count, pageSize: settings.pageSize, flush: flush, maxPages: maxPages).map { size in
+            defer { start += size }
+            return PagePick(images: Array(images[start..<start + size]), assist: nil, imported: imported)
         }
     }
 

@@ -38,8 +38,7 @@ extension Engine {
         let journal = PageJournal(workspace: workspace, project: project.name, root: root)
         try journal.prepare()
         // Each page's latest line and status; the manifests stay in the journal (PageCopies).
-        var spans: [String: PageJournal.LineSpan] = [:]
-        var statuses: [String: PageStatus] = [:]
+        var loaded: [String: PageCopies.Line] = [:]
         // What the pages fix (ClassRecord.history), from each page's latest version as it goes by.
         var tagsUsed: [String: Set<String>] = [:]
         var newest: PageManifest?
@@ -47,24 +46,23 @@ extension Engine {
         var highest = 0
         let lines = try journal.loadLines { manifest, span in
             let number = PageID.number(manifest.page) ?? 0
-            if spans.updateValue(span, forKey: manifest.page) == nil {
+            let line = PageCopies.Line(offset: span.offset, length: Int32(span.length), status: manifest.status)
+            if loaded.updateValue(line, forKey: manifest.page) == nil {
                 highest = max(highest, number)
                 for (k, image) in manifest.images.enumerated() { project.index.insert(image.sha256, page: manifest.page, position: k) }
             }
-            statuses[manifest.page] = manifest.status
             let used = ClassRecord.labelTags(of: manifest)
             tagsUsed[manifest.page] = used.isEmpty ? nil : used
             if newest == nil || number >= (PageID.number(newest!.page) ?? 0) { newest = manifest }
         }
         let history = ClassHistory(task: newest?.task, tags: newest?.tags ?? [], used: tagsUsed.values.reduce(into: Set<String>()) { $0.formUnion($1) })
         project.nextNumber = highest + 1
-        if lines > 2 * spans.count + 1000 { spans = try journal.compact(spans) }
-        var loaded: [String: PageCopies.Line] = [:]
-        loaded.reserveCapacity(spans.count)
-        for (id, span) in spans { loaded[id] = PageCopies.Line(offset: span.offset, length: Int32(span.length), status: statuses[id]!) }
+        if lines > 2 * loaded.count + 1000 {
+            for (id, span) in try journal.compact(loaded.mapValues(\.span)) { loaded[id]?.span = span }
+        }
         project.copies = PageCopies(loaded: loaded, history: history, newest: highest) { id, line in
             // Read back alone; should the line not be where it was, the journal is searched for the page.
-            journal.manifest(at: PageJournal.LineSpan(offset: line.offset, length: Int(line.length))).flatMap { $0.page == id ? $0 : nil }
+            journal.manifest(at: line.span).flatMap { $0.page == id ? $0 : nil }
                 ?? journal.manifest(of: id)
         }
         try recoverEvents(project)

@@ -182,13 +182,14 @@ public struct ProjectImport: Sendable {
     func knownImages(_ workspace: Workspace) throws -> [Known] {
         var known: [Known] = []
         let (pages, _) = try PageJournal(workspace: workspace, project: project).load()
+        let labelers = LocalPaths.names(workspace.labelers(project))
         for (id, page) in pages.sorted(by: { $0.key < $1.key }) {
             let whereabouts: Whereabouts
             switch page.status {
             case .done: whereabouts = .done(page: id)
             case .open where page.assignedTo == nil: whereabouts = .queue(page: id)
             default:
-                let holder = LocalPaths.names(workspace.labelers(project)).first { LocalPaths.exists(workspace.folder(of: id, in: project, at: .labeler($0))) }
+                let holder = labelers.first { LocalPaths.exists(workspace.folder(of: id, in: project, at: .labeler($0))) }
                 whereabouts = holder.map { .held(page: id, by: $0) } ?? .queue(page: id)
             }
             for image in page.images {

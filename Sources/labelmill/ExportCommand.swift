@@ -28,9 +28,7 @@ struct ExportCommand: ParsableCommand {
     var images: ExportImageMode = .link
 
     func validate() throws {
-        guard Names.isValidName(project) else {
-            throw ValidationError("\"\(project)\" is not a project name: use 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
-        }
+        try ProjectName.validate(project)
     }
 
     func run() throws {

@@ -35,9 +35,7 @@ struct ImportCommand: ParsableCommand {
     var skipUnmatched = false
 
     func validate() throws {
-        guard Names.isValidName(project) else {
-            throw ValidationError("\"\(project)\" is not a project name: use 1-64 letters, digits, '-', '_' or '.', not starting with '.'")
-        }
+        try ProjectName.validate(project)
     }
 
     func run() throws {

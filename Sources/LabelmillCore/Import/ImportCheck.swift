@@ -23,7 +23,7 @@ public enum ImportCheck {
             guard !task.isClassification else {
                 return .failure(ImportReasons(["regions, but this is a \(task.rawValue) project (tags on whole images)"]))
             }
-            return check(raw.map { ($0.place, json(pixels($0, width: width, height: height))) }, task: task, tags: tags,
+            return check(raw.map { ($0.place, pixels($0, width: width, height: height).json) }, task: task, tags: tags,
                          width: width, height: height)
         case .labelStudio(let results):
             if task.isClassification { return .failure(ImportReasons(["no choices in this Label Studio annotation"])) }
@@ -61,8 +61,6 @@ public enum ImportCheck {
             return Region(tag: raw.tag, shape: .polygon(points.map { Point(x: px($0.x, w), y: px($0.y, h)) }))
         }
     }
-
-    static func json(_ region: Region) -> JSONValue { region.json }
 
     /// Each region by the page's rules; all of them, or the reasons of those that fail.
     static func check(_ items: [(place: String, region: JSONValue)], task: TaskKind, tags: [String], width: Int, height: Int)
